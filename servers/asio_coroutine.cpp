@@ -1,0 +1,157 @@
+// asio-coroutine: C++20 coroutines on Boost.Asio.
+//
+// Each connection is a coroutine that reads and writes as if it were blocking
+// code; a `co_await` suspends it (a heap frame of about 17 KiB with its buffer,
+// no thread, no stack) until the socket is ready. One thread serves thousands
+// of connections, and a connection that is not talking costs only its frame.
+//
+// Threads: `--threads N` runs N io_contexts, one per thread (each created with
+// concurrency hint 1, so Asio skips its internal locking), and the listener
+// places each new connection on the next context in turn. Chosen over one
+// io_context run by N threads, where every completion goes through one shared
+// queue and its mutex; a connection here never migrates between threads, and
+// its coroutine never needs a strand.
+//
+// Errors arrive as values (`as_tuple`), not exceptions: end of stream and a
+// reset are normal ways for a connection to end, not exceptional ones.
+
+#include <fcntl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <array>
+#include <chrono>
+#include <list>
+#include <thread>
+#include <vector>
+
+#include "common/blocking_echo.hpp"
+#include "common/log.hpp"
+#include "common/socket_ops.hpp"
+#include "model_registry.hpp"
+
+namespace echo {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+// co_await an operation and get (error_code, result...) back instead of a throw.
+constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
+
+awaitable<void> echo_connection(tcp::socket socket) {
+  std::array<char, kEchoChunkBytes> buffer;
+  for (;;) {
+    auto [read_error, n] = co_await socket.async_read_some(asio::buffer(buffer), nothrow_awaitable);
+    if (read_error == asio::error::eof) {
+      socket.shutdown(tcp::socket::shutdown_send, read_error);  // half-close, RFC 862
+      co_return;
+    }
+    if (read_error) co_return;  // reset, or the server is stopping
+    auto [write_error, written] =
+        co_await asio::async_write(socket, asio::buffer(buffer.data(), n), nothrow_awaitable);
+    if (write_error) co_return;
+  }
+}
+
+awaitable<void> accept_connections(tcp::acceptor acceptor, std::vector<asio::io_context*> contexts) {
+  asio::steady_timer backoff(acceptor.get_executor());
+  for (std::size_t next = 0;; next = (next + 1) % contexts.size()) {
+    // The new socket belongs to the context (and so the thread) it will live on.
+    auto [error, socket] = co_await acceptor.async_accept(*contexts[next], nothrow_awaitable);
+    if (error == asio::error::no_descriptors || error == asio::error::no_buffer_space ||
+        error == asio::error::no_memory) {
+      log_warning("out of file descriptors; pausing accept for 100 ms");
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(nothrow_awaitable);
+      continue;
+    }
+    if (error == asio::error::operation_aborted) co_return;
+    if (error) continue;  // the connection died in the backlog
+    socket.set_option(tcp::no_delay(true), error);
+    asio::co_spawn(socket.get_executor(), echo_connection(std::move(socket)), asio::detached);
+  }
+}
+
+awaitable<void> echo_datagrams(udp::socket socket) {
+  std::array<char, 65536> buffer;  // the largest UDP payload
+  udp::endpoint sender;
+  for (;;) {
+    auto [error, n] =
+        co_await socket.async_receive_from(asio::buffer(buffer), sender, nothrow_awaitable);
+    if (error == asio::error::operation_aborted) co_return;
+    if (error) continue;  // e.g. ICMP port unreachable from an earlier reply
+    co_await socket.async_send_to(asio::buffer(buffer.data(), n), sender, nothrow_awaitable);
+  }
+}
+
+class AsioCoroutineServer final : public Server {
+ public:
+  explicit AsioCoroutineServer(const ServerConfig& config) : config_(config) {
+    const unsigned threads = config.threads ? config.threads : 1;
+    for (unsigned i = 0; i < threads; ++i) contexts_.emplace_back(1);
+  }
+
+  std::uint16_t start() override {
+    asio::io_context& first = contexts_.front();
+    // The shared code binds (one place for addresses and error messages);
+    // Asio adopts the descriptor.
+    if (config_.udp) {
+      UniqueFd fd = bind_udp(config_.host, config_.port);
+      const Endpoint bound = local_endpoint(fd.get());
+      const auto protocol = bound.host.find(':') == std::string::npos ? udp::v4() : udp::v6();
+      for (auto& context : contexts_) {
+        // Each thread gets its own descriptor of the one socket, so datagrams
+        // spread over the threads without an Asio object shared between them.
+        UniqueFd own(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+        asio::co_spawn(context, echo_datagrams(udp::socket(context, protocol, own.release())),
+                       asio::detached);
+      }
+      return bound.port;
+    }
+    UniqueFd fd = listen_tcp(config_.host, config_.port);
+    const Endpoint bound = local_endpoint(fd.get());
+    const auto protocol = bound.host.find(':') == std::string::npos ? tcp::v4() : tcp::v6();
+    std::vector<asio::io_context*> contexts;
+    for (auto& context : contexts_) contexts.push_back(&context);
+    asio::co_spawn(first, accept_connections(tcp::acceptor(first, protocol, fd.release()), contexts),
+                   asio::detached);
+    return bound.port;
+  }
+
+  void run() override {
+    std::vector<std::thread> threads;
+    for (auto it = std::next(contexts_.begin()); it != contexts_.end(); ++it) {
+      threads.emplace_back([&context = *it] { context.run(); });
+    }
+    contexts_.front().run();
+    for (auto& thread : threads) thread.join();
+    // Destroying the contexts (with the server) destroys every suspended
+    // coroutine, and with it every socket.
+  }
+
+  void stop() override {
+    for (auto& context : contexts_) context.stop();
+  }
+
+ private:
+  ServerConfig config_;
+  std::list<asio::io_context> contexts_;  // a list: io_context cannot move
+};
+
+}  // namespace
+
+std::unique_ptr<Server> make_asio_coroutine_server(const ServerConfig& config) {
+  return std::make_unique<AsioCoroutineServer>(config);
+}
+
+}  // namespace echo

@@ -1,0 +1,28 @@
+#include "blocking_echo.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+
+#include "socket_ops.hpp"
+
+namespace echo {
+
+EchoEnd echo_until_closed(int fd) {
+  std::array<char, kEchoChunkBytes> buffer;
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n > 0) {
+      if (!write_all(fd, buffer.data(), static_cast<std::size_t>(n))) return EchoEnd::error;
+    } else if (n == 0) {
+      ::shutdown(fd, SHUT_WR);
+      return EchoEnd::peer_closed;
+    } else if (errno != EINTR) {
+      return EchoEnd::error;
+    }
+  }
+}
+
+}  // namespace echo

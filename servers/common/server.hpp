@@ -1,0 +1,43 @@
+#pragma once
+// The one interface every concurrency model implements. main() creates a
+// model from its name, calls start() and then run() on the main thread; the
+// signal watcher thread calls stop().
+
+#include <cstdint>
+#include <string>
+
+namespace echo {
+
+/// Everything the command line can say to a model. Fields a model does not
+/// use are ignored by it; 0 means "the model's default".
+struct ServerConfig {
+  std::string model;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9999;
+  unsigned threads = 0;            ///< thread-pool workers / asio I/O threads
+  unsigned stack_kib = 256;        ///< thread-per-connection stack size
+  unsigned max_connections = 1024; ///< fork-per-connection: live children at most
+  bool udp = false;                ///< serve UDP datagrams instead of TCP
+};
+
+class Server {
+ public:
+  Server() = default;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  virtual ~Server() = default;
+
+  /// Main thread, once: binds and listens. Returns the real port (useful for
+  /// --port 0). Throws StartError when the address cannot be used.
+  virtual std::uint16_t start() = 0;
+
+  /// Main thread, once, after start(): serves until stop(); before returning
+  /// it has closed every connection, joined every thread and reaped every child.
+  virtual void run() = 0;
+
+  /// Any thread, any number of times, also before run(): asks run() to return
+  /// soon. Never blocks.
+  virtual void stop() = 0;
+};
+
+}  // namespace echo

@@ -1,0 +1,96 @@
+#include "server_options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+
+namespace echo {
+namespace {
+
+std::string join_names(std::span<const ModelDescription> models, bool udp_only) {
+  std::string names;
+  for (const auto& model : models) {
+    if (udp_only && !model.supports_udp) continue;
+    names += (names.empty() ? "" : ", ") + model.name;
+  }
+  return names;
+}
+
+std::string models_footer(std::span<const ModelDescription> models) {
+  std::size_t width = 0;
+  for (const auto& model : models) width = std::max(width, model.name.size());
+  std::string text = "Models:\n";
+  for (const auto& model : models) {
+    text += "  " + model.name + std::string(width + 2 - model.name.size(), ' ') + model.summary +
+            (model.supports_udp ? " [TCP, UDP]" : "") + "\n";
+  }
+  text += "\nPrints 'listening on HOST:PORT' once ready. SIGINT/SIGTERM stop it (exit 0).\n"
+          "Exit status: 2 for bad usage, 1 when the address cannot be used.";
+  return text;
+}
+
+ParsedOptions usage_error(const std::string& what) {
+  return {std::nullopt, 2, "echo-server: " + what + "\nRun 'echo-server --help' for usage."};
+}
+
+}  // namespace
+
+ParsedOptions parse_server_options(int argc, const char* const* argv,
+                                   std::span<const ModelDescription> models) {
+  ServerConfig config;
+  int port = config.port;
+  CLI::App app{"echo-server: an RFC 862 echo server, one concurrency model per --model."};
+  app.name("echo-server");
+  app.footer(models_footer(models));
+
+  const std::string valid = join_names(models, /*udp_only=*/false);
+  app.add_option("-m,--model", config.model, "Concurrency model (see Models below)")
+      ->required()
+      ->check(CLI::Validator(
+          [models, valid](std::string& name) -> std::string {
+            const bool known = std::any_of(models.begin(), models.end(),
+                                           [&](const auto& m) { return m.name == name; });
+            return known ? "" : "unknown model '" + name + "'; valid models: " + valid;
+          },
+          "MODEL"));
+  app.add_option("--host", config.host, "Address to listen on (IPv4, IPv6 or a name)")
+      ->capture_default_str();
+  app.add_option("-p,--port", port, "Port to listen on; 0 takes a free ephemeral port")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  app.add_option("-t,--threads", config.threads,
+                 "thread-pool workers / asio-coroutine I/O threads "
+                 "(default: cores for thread-pool, 1 for asio-coroutine)")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--stack-kib", config.stack_kib,
+                 "thread-per-connection: stack size of each connection's thread, KiB")
+      ->check(CLI::Range(64, 65536))
+      ->capture_default_str();
+  app.add_option("--max-connections", config.max_connections,
+                 "fork-per-connection: most live child processes; more wait in the backlog")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  app.add_flag("-u,--udp", config.udp, "Serve UDP datagrams instead of TCP connections");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return {std::nullopt, 0, app.help()};
+  } catch (const CLI::ParseError& error) {
+    std::string what = error.what();
+    if (what.find("--model") != std::string::npos && what.find("valid models") == std::string::npos) {
+      what += "; valid models: " + valid;
+    }
+    return usage_error(what);
+  }
+  config.port = static_cast<std::uint16_t>(port);
+
+  const auto model = std::find_if(models.begin(), models.end(),
+                                  [&](const auto& m) { return m.name == config.model; });
+  if (config.udp && !model->supports_udp) {
+    return usage_error("model '" + config.model + "' does not serve UDP; UDP models: " +
+                       join_names(models, /*udp_only=*/true));
+  }
+  return {config, 0, {}};
+}
+
+}  // namespace echo

@@ -1,0 +1,155 @@
+// fork-per-connection: the classic Unix server (inetd, early Apache, sshd).
+//
+// The main thread accepts; every accepted connection gets its own child
+// process, which runs the same blocking echo loop as thread-per-connection and
+// exits. Children share nothing, so a crash or a leak in one cannot touch the
+// others; the price is a fork (page tables copied, a new process scheduled) per
+// connection and a whole process of memory per client.
+//
+// Process hygiene, each step on purpose:
+// - The parent closes its copy of the accepted socket; the child closes the
+//   listener and the parent's other descriptors.
+// - The parent learns of exited children through a signalfd for SIGCHLD and
+//   reaps them with a waitpid(WNOHANG) loop, so no zombie accumulates.
+// - Children die with the parent (PR_SET_PDEATHSIG) even if it is SIGKILLed.
+//   The death signal follows the *thread* that forked, so only the main
+//   thread, which lives as long as the server, ever forks.
+// - On stop, the parent sends every child SIGTERM and reaps each one.
+// - --max-connections bounds the live children; more clients wait in the
+//   listen backlog until one exits.
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <unordered_set>
+
+#include "common/blocking_echo.hpp"
+#include "common/log.hpp"
+#include "common/shutdown_signals.hpp"
+#include "common/socket_ops.hpp"
+#include "common/waker.hpp"
+#include "model_registry.hpp"
+
+namespace echo {
+namespace {
+
+constexpr int kBackoffMs = 100;
+
+UniqueFd sigchld_fd() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);  // already blocked by block_shutdown_signals()
+  UniqueFd fd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!fd) throw std::system_error(errno, std::generic_category(), "signalfd");
+  return fd;
+}
+
+class ForkPerConnectionServer final : public Server {
+ public:
+  explicit ForkPerConnectionServer(const ServerConfig& config)
+      : config_(config), sigchld_(sigchld_fd()) {}
+
+  std::uint16_t start() override {
+    listener_ = listen_tcp(config_.host, config_.port);
+    return local_endpoint(listener_.get()).port;
+  }
+
+  void run() override {
+    bool backing_off = false;
+    while (!stopping_.load()) {
+      const bool can_accept = !backing_off && children_.size() < config_.max_connections;
+      pollfd fds[] = {{can_accept ? listener_.get() : -1, POLLIN, 0},
+                      {waker_.fd(), POLLIN, 0},
+                      {sigchld_.get(), POLLIN, 0}};
+      const int ready = ::poll(fds, 3, backing_off ? kBackoffMs : -1);
+      backing_off = false;
+      if (ready < 0) continue;  // EINTR
+      if (fds[2].revents != 0) reap_exited_children();
+      if (fds[1].revents != 0) waker_.drain();
+      if (fds[0].revents != 0 && !stopping_.load()) backing_off = !accept_one();
+    }
+    terminate_children();
+  }
+
+  void stop() override {
+    stopping_.store(true);
+    waker_.notify();
+  }
+
+ private:
+  // Returns false when the server should back off (no fds, or fork failed).
+  bool accept_one() {
+    AcceptResult result = accept_connection(listener_.get(), /*nonblocking=*/false);
+    if (result.status == AcceptStatus::out_of_fds) {
+      log_warning("out of file descriptors; pausing accept for 100 ms");
+      return false;
+    }
+    if (result.status == AcceptStatus::nothing_ready) return true;
+
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid == 0) serve_in_child(result.fd.get(), parent);  // never returns
+    if (pid < 0) {
+      log_warning(std::string("fork failed, dropping connection: ") + std::strerror(errno));
+      return false;
+    }
+    children_.insert(pid);
+    return true;  // result.fd closes the parent's copy of the socket here
+  }
+
+  // Runs in the child, a copy of the parent in which only this thread exists.
+  // It touches nothing but the connection and exits with _exit, so no parent
+  // destructor or atexit handler runs twice.
+  [[noreturn]] void serve_in_child(int connection_fd, pid_t parent) {
+    ::close(listener_.get());
+    ::close(waker_.fd());
+    ::close(sigchld_.get());
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(0);  // the parent died before prctl
+    restore_default_signals();               // SIGTERM must now kill us
+    echo_until_closed(connection_fd);
+    ::_exit(0);
+  }
+
+  void reap_exited_children() {
+    signalfd_siginfo info;
+    while (::read(sigchld_.get(), &info, sizeof info) > 0) {
+    }
+    // Several exits can merge into one SIGCHLD: reap until none is left.
+    pid_t pid;
+    while ((pid = ::waitpid(-1, nullptr, WNOHANG)) > 0) children_.erase(pid);
+  }
+
+  void terminate_children() {
+    for (const pid_t pid : children_) ::kill(pid, SIGTERM);
+    for (const pid_t pid : children_) {
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    children_.clear();
+  }
+
+  ServerConfig config_;
+  UniqueFd listener_;
+  Waker waker_;
+  UniqueFd sigchld_;
+  std::atomic<bool> stopping_{false};
+  std::unordered_set<pid_t> children_;  // main thread only
+};
+
+}  // namespace
+
+std::unique_ptr<Server> make_fork_per_connection_server(const ServerConfig& config) {
+  return std::make_unique<ForkPerConnectionServer>(config);
+}
+
+}  // namespace echo

@@ -1,0 +1,41 @@
+// echo-server: parses the command line, starts the chosen model, prints the
+// ready line and serves until SIGINT/SIGTERM. The contract it keeps (ready
+// line, exit statuses) is ../shared/CONTRACT.md's.
+
+#include <cstdio>
+#include <exception>
+
+#include "common/shutdown_signals.hpp"
+#include "common/socket_ops.hpp"
+#include "model_registry.hpp"
+
+int main(int argc, char** argv) {
+  const auto descriptions = echo::model_descriptions();
+  const echo::ParsedOptions parsed = echo::parse_server_options(argc, argv, descriptions);
+  if (!parsed.config) {
+    std::fputs((parsed.message + "\n").c_str(), parsed.exit_code == 0 ? stdout : stderr);
+    return parsed.exit_code;
+  }
+  const echo::ServerConfig& config = *parsed.config;
+
+  // Before any thread exists, so that every thread inherits the mask.
+  echo::block_shutdown_signals();
+
+  try {
+    auto server = echo::find_model(config.model)->make(config);
+    const std::uint16_t port = server->start();
+    // The ready line: harnesses wait for exactly this (see CONTRACT.md).
+    std::printf("listening on %s\n", echo::format_endpoint(config.host, port).c_str());
+    std::fflush(stdout);
+
+    echo::ShutdownSignalWatcher watcher([&server] { server->stop(); });
+    server->run();
+  } catch (const echo::StartError& error) {
+    std::fprintf(stderr, "echo-server: %s\n", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "echo-server: fatal: %s\n", error.what());
+    return 1;
+  }
+  return 0;
+}

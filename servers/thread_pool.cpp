@@ -1,0 +1,241 @@
+// thread-pool: muduo's "reactor + thread pool".
+//
+// One reactor thread (the main thread) waits in epoll for connections that are
+// *ready*; each ready connection becomes a task in a bounded queue, and a fixed
+// pool of Boost.Thread workers runs the tasks with non-blocking reads and
+// writes. A worker never waits on one connection's network, so N workers serve
+// any number of connections, and a client that never reads only ever holds
+// one chunk of buffered data, never a worker.
+//
+// Why these parts:
+// - EPOLLONESHOT: a connection is reported once, then disarmed until its task
+//   re-arms it, so exactly one worker touches a connection at a time and the
+//   Connection needs no lock of its own.
+// - boost::concurrent::sync_bounded_queue: a closable, bounded queue from a
+//   well-kept library. Bounded, so a burst of ready connections back-pressures
+//   the reactor instead of growing memory; closable, so shutdown is one call.
+// - A turn is at most kReadsPerTurn reads; a busy connection then goes to the
+//   back of the queue, so one flooding client cannot monopolise a worker.
+//
+// Ownership: `connections_` (under `mutex_`) owns every Connection. Whoever
+// holds a connection's task owns its state until it re-arms or closes it.
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <boost/thread/concurrent_queues/sync_bounded_queue.hpp>
+#include <boost/thread/thread.hpp>
+#include <cerrno>
+#include <chrono>
+#include <mutex>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "common/log.hpp"
+#include "common/socket_ops.hpp"
+#include "common/waker.hpp"
+#include "model_registry.hpp"
+
+namespace echo {
+namespace {
+
+constexpr std::size_t kWorkerBufferBytes = 64 * 1024;
+constexpr int kReadsPerTurn = 4;
+constexpr std::size_t kQueueCapacity = 1024;
+constexpr auto kBackoff = std::chrono::milliseconds(100);
+
+struct Connection {
+  UniqueFd socket;
+  std::vector<char> pending;  // read but not yet written back (peer not reading)
+  std::size_t pending_offset = 0;
+};
+
+enum class Next { wait_readable, wait_writable, close };
+
+// Sends as much as the socket takes. Returns bytes sent, or -1 on error.
+ssize_t send_some(int fd, const char* data, std::size_t size) {
+  std::size_t sent = 0;
+  while (sent < size) {
+    const ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      break;
+    } else if (errno != EINTR) {
+      return -1;
+    }
+  }
+  return static_cast<ssize_t>(sent);
+}
+
+// One task: flush what is pending, then read and echo until the socket would
+// block or the turn is used up. Returns what to wait for next.
+Next serve_turn(Connection& connection, std::vector<char>& buffer) {
+  const int fd = connection.socket.get();
+  if (!connection.pending.empty()) {
+    const char* data = connection.pending.data() + connection.pending_offset;
+    const std::size_t size = connection.pending.size() - connection.pending_offset;
+    const ssize_t sent = send_some(fd, data, size);
+    if (sent < 0) return Next::close;
+    connection.pending_offset += static_cast<std::size_t>(sent);
+    if (static_cast<std::size_t>(sent) < size) return Next::wait_writable;
+    std::vector<char>().swap(connection.pending);  // give the memory back
+    connection.pending_offset = 0;
+  }
+  for (int reads = 0; reads < kReadsPerTurn; ++reads) {
+    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+    if (n > 0) {
+      const ssize_t sent = send_some(fd, buffer.data(), static_cast<std::size_t>(n));
+      if (sent < 0) return Next::close;
+      if (sent < n) {
+        connection.pending.assign(buffer.data() + sent, buffer.data() + n);
+        return Next::wait_writable;
+      }
+    } else if (n == 0) {
+      ::shutdown(fd, SHUT_WR);  // half-close: everything received was echoed
+      return Next::close;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return Next::wait_readable;
+    } else if (errno != EINTR) {
+      return Next::close;
+    }
+  }
+  return Next::wait_readable;  // still readable: epoll reports it again at once
+}
+
+class ThreadPoolServer final : public Server {
+ public:
+  explicit ThreadPoolServer(const ServerConfig& config)
+      : config_(config), epoll_(::epoll_create1(EPOLL_CLOEXEC)), queue_(kQueueCapacity) {
+    if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  }
+
+  std::uint16_t start() override {
+    listener_ = listen_tcp(config_.host, config_.port);
+    watch(listener_.get(), EPOLL_CTL_ADD, EPOLLIN, &listener_tag_);
+    watch(waker_.fd(), EPOLL_CTL_ADD, EPOLLIN, &waker_tag_);
+    return local_endpoint(listener_.get()).port;
+  }
+
+  void run() override {
+    const unsigned threads = config_.threads ? config_.threads : boost::thread::hardware_concurrency();
+    for (unsigned i = 0; i < std::max(1u, threads); ++i) {
+      workers_.create_thread([this] { work(); });
+    }
+    react();
+    queue_.close();  // workers finish the queued tasks, then return
+    workers_.join_all();
+    std::lock_guard lock(mutex_);
+    connections_.clear();  // closes every socket
+  }
+
+  void stop() override {
+    stopping_.store(true);
+    waker_.notify();
+  }
+
+ private:
+  void watch(int fd, int op, std::uint32_t events, void* tag) {
+    epoll_event event{};
+    event.events = events;
+    event.data.ptr = tag;
+    if (::epoll_ctl(epoll_.get(), op, fd, &event) != 0) {
+      throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+    }
+  }
+
+  // The reactor: runs on the main thread until stop().
+  void react() {
+    std::vector<epoll_event> events(256);
+    std::chrono::steady_clock::time_point resume_accept{};
+    bool backing_off = false;
+    while (!stopping_.load()) {
+      const int timeout = backing_off ? static_cast<int>(kBackoff.count()) : -1;
+      const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout);
+      if (backing_off && std::chrono::steady_clock::now() >= resume_accept) {
+        watch(listener_.get(), EPOLL_CTL_MOD, EPOLLIN, &listener_tag_);
+        backing_off = false;
+      }
+      for (int i = 0; i < n; ++i) {
+        void* tag = events[i].data.ptr;
+        if (tag == &waker_tag_) {
+          waker_.drain();
+        } else if (tag == &listener_tag_) {
+          if (!accept_pending()) {
+            // Out of fds: stop watching the level-triggered listener for a while,
+            // or epoll would report it again at once and spin a core.
+            watch(listener_.get(), EPOLL_CTL_MOD, 0, &listener_tag_);
+            resume_accept = std::chrono::steady_clock::now() + kBackoff;
+            backing_off = true;
+          }
+        } else {
+          queue_.wait_push_back(static_cast<Connection*>(tag));
+        }
+      }
+    }
+  }
+
+  // Returns false when out of file descriptors.
+  bool accept_pending() {
+    for (;;) {
+      AcceptResult result = accept_connection(listener_.get(), /*nonblocking=*/true);
+      if (result.status == AcceptStatus::nothing_ready) return true;
+      if (result.status == AcceptStatus::out_of_fds) {
+        log_warning("out of file descriptors; pausing accept for 100 ms");
+        return false;
+      }
+      auto connection = std::make_unique<Connection>();
+      connection->socket = std::move(result.fd);
+      Connection* raw = connection.get();
+      {
+        std::lock_guard lock(mutex_);
+        connections_.emplace(raw, std::move(connection));
+      }
+      watch(raw->socket.get(), EPOLL_CTL_ADD, EPOLLIN | EPOLLONESHOT, raw);
+    }
+  }
+
+  // A worker thread: one task at a time until the queue is closed and empty.
+  void work() {
+    std::vector<char> buffer(kWorkerBufferBytes);
+    Connection* connection = nullptr;
+    while (queue_.wait_pull_front(connection) == boost::concurrent::queue_op_status::success) {
+      switch (serve_turn(*connection, buffer)) {
+        case Next::wait_readable:
+          watch(connection->socket.get(), EPOLL_CTL_MOD, EPOLLIN | EPOLLONESHOT, connection);
+          break;  // from here on another worker may own it: do not touch it
+        case Next::wait_writable:
+          watch(connection->socket.get(), EPOLL_CTL_MOD, EPOLLOUT | EPOLLONESHOT, connection);
+          break;
+        case Next::close: {
+          std::lock_guard lock(mutex_);
+          connections_.erase(connection);  // closing the fd also removes it from epoll
+          break;
+        }
+      }
+    }
+  }
+
+  ServerConfig config_;
+  UniqueFd epoll_;
+  UniqueFd listener_;
+  Waker waker_;
+  char listener_tag_ = 0;  // addresses that mark non-connection epoll entries
+  char waker_tag_ = 0;
+  std::atomic<bool> stopping_{false};
+  boost::concurrent::sync_bounded_queue<Connection*> queue_;
+  boost::thread_group workers_;
+
+  std::mutex mutex_;  // guards connections_ (the map, not the Connections)
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+};
+
+}  // namespace
+
+std::unique_ptr<Server> make_thread_pool_server(const ServerConfig& config) {
+  return std::make_unique<ThreadPoolServer>(config);
+}
+
+}  // namespace echo
