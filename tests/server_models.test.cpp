@@ -1,0 +1,274 @@
+// Behaviour every model must have, checked against the real echo-server
+// binary started on an ephemeral port. One TEST_P, run once per model.
+//
+// Time bounds here only catch hangs and starvation; they are deliberately
+// generous because the suite runs on loaded 2-core machines and under
+// sanitizers. Speed is measured by the benchmarks, not asserted here.
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "common/socket_ops.hpp"
+#include "support/echo_client.hpp"
+#include "support/server_process.hpp"
+
+namespace echo::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class ServerModel : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() {
+    // Orphans of a server would be re-parented to this process, where the
+    // SIGTERM test can see them, instead of vanishing into init.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  }
+
+  std::unique_ptr<ServerProcess> start_server(ServerProcess::Options options = {}) {
+    return std::make_unique<ServerProcess>(
+        std::vector<std::string>{"--model", GetParam(), "--port", "0"}, options);
+  }
+};
+
+TEST_P(ServerModel, RoundTripsOneByte64KiBAnd4MiB) {
+  auto server = start_server();
+  for (const std::size_t size : {std::size_t{1}, std::size_t{64} << 10, std::size_t{4} << 20}) {
+    const std::string data = random_bytes(size, static_cast<std::uint32_t>(size));
+    UniqueFd client = connect_local(server->port());
+    EXPECT_EQ(exchange(client.get(), data), data) << size << " bytes";
+  }
+}
+
+TEST_P(ServerModel, TwoHundredConcurrentClientsWithRandomChunks) {
+  auto server = start_server();
+  constexpr int kClients = 200;
+  std::atomic<int> correct{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, seed = static_cast<std::uint32_t>(i)] {
+      std::mt19937 random(seed);
+      const std::string data =
+          random_bytes(std::uniform_int_distribution<std::size_t>(1, 128 << 10)(random), seed);
+      std::vector<std::size_t> chunks(7);
+      for (auto& chunk : chunks) chunk = std::uniform_int_distribution<std::size_t>(1, 9000)(random);
+      UniqueFd client = connect_local(server->port());
+      if (exchange(client.get(), data, chunks) == data) ++correct;
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(correct.load(), kClients);
+}
+
+TEST_P(ServerModel, HalfCloseGetsEverythingBackThenEof) {
+  auto server = start_server();
+  const std::string data = random_bytes(300 << 10, 7);
+  UniqueFd client = connect_local(server->port());
+  std::thread writer([&] {
+    write_all(client.get(), data.data(), data.size());
+    ::shutdown(client.get(), SHUT_WR);
+  });
+  const std::string received = read_to_eof(client.get());
+  writer.join();
+  EXPECT_EQ(received.size(), data.size());
+  EXPECT_TRUE(received == data);
+  char byte;
+  EXPECT_EQ(::recv(client.get(), &byte, 1, 0), 0) << "the server must close after draining";
+}
+
+TEST_P(ServerModel, SurvivesClientsThatResetMidStream) {
+  auto server = start_server();
+  for (int i = 0; i < 20; ++i) {
+    UniqueFd client = connect_local(server->port());
+    // Fill both directions until the server is stuck writing to us, then RST.
+    set_nonblocking(client.get());
+    const std::string data = random_bytes(1 << 20, 1);
+    for (std::size_t sent = 0; sent < (8u << 20);) {
+      const ssize_t n = ::send(client.get(), data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+    reset_connection(std::move(client));
+  }
+  UniqueFd survivor = connect_local(server->port());
+  EXPECT_EQ(exchange(survivor.get(), "still here"), "still here");
+}
+
+TEST_P(ServerModel, ClientThatNeverReadsDoesNotStarveOthers) {
+  auto server = start_server();
+  std::atomic<bool> done{false};
+  std::atomic<std::size_t> flooded{0};
+  std::thread flooder([&] {
+    UniqueFd client = connect_local(server->port());
+    set_nonblocking(client.get());
+    const std::string block(64 << 10, 'x');
+    // Up to 64 MiB, never reading: the kernel buffers fill, the server's
+    // writes to us block, and then our writes do.
+    while (!done.load() && flooded.load() < (64u << 20)) {
+      const ssize_t n = ::send(client.get(), block.data(), block.size(), MSG_NOSIGNAL);
+      if (n > 0) flooded += static_cast<std::size_t>(n);
+      else std::this_thread::sleep_for(1ms);
+    }
+  });
+  while (flooded.load() < (1u << 20)) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(200ms);  // let the server wedge on the flooder
+
+  std::vector<std::thread> others;
+  std::atomic<int> served{0};
+  for (int i = 0; i < 20; ++i) {
+    others.emplace_back([&, i] {
+      UniqueFd client = connect_local(server->port());
+      const std::string message = "client " + std::to_string(i);
+      // The goal is under a second; 10 s keeps a loaded CI machine from flaking.
+      if (exchange(client.get(), message, 10s) == message) ++served;
+    });
+  }
+  for (auto& other : others) other.join();
+  done = true;
+  flooder.join();
+  EXPECT_EQ(served.load(), 20);
+}
+
+TEST_P(ServerModel, FiveHundredOpenConnectionsEachEchoOnce) {
+  auto server = start_server();
+  std::vector<UniqueFd> clients;
+  for (int i = 0; i < 500; ++i) clients.push_back(connect_local(server->port()));
+  int correct = 0;
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    const std::string message = "connection " + std::to_string(i);
+    if (exchange(clients[i].get(), message, 30s) == message) ++correct;
+  }
+  EXPECT_EQ(correct, 500);
+}
+
+void expect_clean_exit_on(int signal_number, ServerProcess& server) {
+  std::vector<UniqueFd> idle;
+  for (int i = 0; i < 10; ++i) {
+    idle.push_back(connect_local(server.port()));
+    ASSERT_EQ(exchange(idle.back().get(), "x"), "x");  // the connection is being served
+  }
+  // One connection whose server side is blocked writing to us.
+  UniqueFd stuck = connect_local(server.port());
+  set_nonblocking(stuck.get());
+  const std::string block(1 << 20, 's');
+  for (int i = 0; i < 64 && ::send(stuck.get(), block.data(), block.size(), MSG_NOSIGNAL) > 0; ++i) {
+  }
+  std::this_thread::sleep_for(100ms);
+  const std::vector<pid_t> children = child_pids(server.pid());
+
+  const auto signalled = Clock::now();
+  server.send_signal(signal_number);
+  const std::optional<int> status = server.wait_exit(2s);
+  ASSERT_TRUE(status.has_value()) << "still running 2 s after the signal";
+  EXPECT_EQ(*status, 0) << server.error_output();
+  EXPECT_LE(Clock::now() - signalled, 2s);
+  for (const pid_t child : children) {
+    // This process is a subreaper: a child that outlived the server would
+    // now be ours and still exist (alive or zombie).
+    EXPECT_NE(::kill(child, 0), 0) << "child " << child << " outlived the server";
+  }
+}
+
+TEST_P(ServerModel, SigtermClosesEverythingAndExitsZeroWithinTwoSeconds) {
+  auto server = start_server();
+  expect_clean_exit_on(SIGTERM, *server);
+}
+
+TEST_P(ServerModel, SigintClosesEverythingAndExitsZeroWithinTwoSeconds) {
+  auto server = start_server();
+  expect_clean_exit_on(SIGINT, *server);
+}
+
+TEST_P(ServerModel, NoZombiesAfterFiftyShortConnections) {
+  auto server = start_server();
+  for (int i = 0; i < 50; ++i) {
+    UniqueFd client = connect_local(server->port());
+    ASSERT_EQ(exchange(client.get(), "short"), "short");
+  }
+  const auto deadline = Clock::now() + 10s;
+  while (!child_pids(server->pid()).empty() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(zombie_children(server->pid()), 0);
+  EXPECT_TRUE(child_pids(server->pid()).empty()) << "children of closed connections remain";
+}
+
+TEST_P(ServerModel, RecoversFromRunningOutOfDescriptors) {
+  ServerProcess::Options options;
+  options.max_fds = 64;
+  auto server = start_server(options);
+  // 100 connections: the kernel completes them all (the listen backlog is
+  // large), but the server can only accept as many as its 64 fds allow.
+  std::vector<UniqueFd> clients;
+  for (int i = 0; i < 100; ++i) {
+    clients.push_back(connect_local(server->port()));
+    ASSERT_TRUE(write_all(clients.back().get(), "!", 1));
+  }
+  std::this_thread::sleep_for(500ms);  // time to accept what it can and echo
+  int echoed = 0;
+  for (auto& client : clients) {
+    pollfd readable{client.get(), POLLIN, 0};
+    char byte;
+    if (::poll(&readable, 1, 50) == 1 && ::recv(client.get(), &byte, 1, 0) == 1) ++echoed;
+  }
+  EXPECT_GT(echoed, 0) << "the connections it did accept must be served";
+
+  // While stuck at the limit the server must back off, not spin a core.
+  const double cpu_before = cpu_seconds(server->pid());
+  std::this_thread::sleep_for(1s);
+  EXPECT_LT(cpu_seconds(server->pid()) - cpu_before, 0.5) << "busy loop while out of fds";
+
+  clients.clear();
+  bool recovered = false;
+  for (const auto deadline = Clock::now() + 20s; !recovered && Clock::now() < deadline;) {
+    UniqueFd client = connect_local(server->port());
+    recovered = exchange(client.get(), "again", 2s) == "again";
+  }
+  EXPECT_TRUE(recovered) << server->error_output();
+}
+
+TEST_P(ServerModel, PortInUseExitsOneNamingThePort) {
+  const UniqueFd occupier = listen_tcp("127.0.0.1", 0);
+  const std::string port = std::to_string(local_endpoint(occupier.get()).port);
+  const CommandResult result =
+      run_command({echo_server_path(), "--model", GetParam(), "--port", port});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("127.0.0.1:" + port), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("in use"), std::string::npos) << result.err;
+}
+
+TEST_P(ServerModel, WorksWithNetcatAndSocat) {
+  auto server = start_server();
+  const std::string port = std::to_string(server->port());
+  const CommandResult nc =
+      run_command({"/bin/sh", "-c", "printf 'hello nc' | nc -N 127.0.0.1 " + port});
+  EXPECT_EQ(nc.exit_code, 0) << nc.err;
+  EXPECT_EQ(nc.out, "hello nc");
+  const CommandResult socat =
+      run_command({"/bin/sh", "-c", "printf 'hello socat' | socat - TCP:127.0.0.1:" + port});
+  EXPECT_EQ(socat.exit_code, 0) << socat.err;
+  EXPECT_EQ(socat.out, "hello socat");
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (auto& c : name) c = (c == '-') ? '_' : c;
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, ServerModel,
+                         ::testing::Values("thread-per-connection", "thread-pool",
+                                           "fork-per-connection", "asio-coroutine"),
+                         test_name);
+
+}  // namespace
+}  // namespace echo::testing
