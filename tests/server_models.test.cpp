@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <iostream>
 #include <memory>
 #include <random>
 #include <thread>
@@ -34,10 +35,20 @@ class ServerModel : public ::testing::TestWithParam<std::string> {
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   }
 
-  std::unique_ptr<ServerProcess> start_server(ServerProcess::Options options = {}) {
-    return std::make_unique<ServerProcess>(
+  /// Starts the model under test; the fixture owns it, so that a failing
+  /// test can show what the server wrote to standard error.
+  ServerProcess* start_server(ServerProcess::Options options = {}) {
+    server_ = std::make_unique<ServerProcess>(
         std::vector<std::string>{"--model", GetParam(), "--port", "0"}, options);
+    return server_.get();
   }
+
+  void TearDown() override {
+    if (HasFailure() && server_) std::cerr << "server stderr:\n" << server_->error_output();
+  }
+
+ private:
+  std::unique_ptr<ServerProcess> server_;
 };
 
 TEST_P(ServerModel, RoundTripsOneByte64KiBAnd4MiB) {
