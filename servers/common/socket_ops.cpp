@@ -128,6 +128,15 @@ AcceptResult accept_connection(int listen_fd, bool nonblocking) {
   }
 }
 
+PeerAddress resolve_peer(const std::string& host, std::uint16_t port, int socktype) {
+  AddrInfoPtr info = resolve<std::runtime_error>(host, port, socktype, /*passive=*/false);
+  PeerAddress peer;
+  std::memcpy(&peer.storage, info->ai_addr, info->ai_addrlen);
+  peer.length = info->ai_addrlen;
+  peer.family = info->ai_family;
+  return peer;
+}
+
 UniqueFd connect_tcp(const std::string& host, std::uint16_t port) {
   AddrInfoPtr info = resolve<std::runtime_error>(host, port, SOCK_STREAM, /*passive=*/false);
   int last_error = 0;

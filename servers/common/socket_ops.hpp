@@ -4,6 +4,8 @@
 // std::system_error; failures a server must survive are returned as values.
 
 #include <cstddef>
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -51,6 +53,17 @@ struct AcceptResult {
 /// Accepts one connection. `nonblocking` sets O_NONBLOCK on the new socket.
 /// Errors that mean a bug (EBADF, ENOTSOCK, EINVAL...) throw std::system_error.
 AcceptResult accept_connection(int listen_fd, bool nonblocking);
+
+/// A resolved peer address, ready for connect().
+struct PeerAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  int family = 0;
+};
+
+/// Resolves host:port for `socktype` (SOCK_STREAM/SOCK_DGRAM), first address
+/// first. Throws std::runtime_error naming host and port.
+PeerAddress resolve_peer(const std::string& host, std::uint16_t port, int socktype);
 
 /// Opens a blocking TCP connection (TCP_NODELAY). Throws std::runtime_error
 /// naming host, port and the reason. Used by tests and the load generator.

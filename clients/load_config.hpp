@@ -1,0 +1,93 @@
+#pragma once
+// What one echo-load run is asked to do (from the command line or from the
+// benchmark harness) and what it measured.
+
+#include <cstdint>
+#include <string>
+
+#include "latency_histogram.hpp"
+
+namespace echo {
+
+enum class OutputFormat { text, csv, json };
+
+struct LoadConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9999;
+  unsigned connections = 1;
+  std::size_t size = 64;        ///< bytes per message
+  double duration_s = 10;       ///< measured window
+  double warmup_s = 0;          ///< run before the window, not recorded
+  double rate = 0;              ///< messages/s in total; 0 = closed loop
+  unsigned pipeline = 1;        ///< closed loop: messages in flight per connection
+  unsigned threads = 1;
+  bool udp = false;
+  double udp_timeout_s = 1;     ///< a datagram not back by then is lost
+  double connect_timeout_s = 5;
+  double interval_s = -1;       ///< progress lines; <0 = auto, 0 = off
+  OutputFormat format = OutputFormat::text;
+  std::string hgrm_path;        ///< write the corrected histogram here
+
+  [[nodiscard]] bool open_loop() const { return rate > 0; }
+};
+
+/// Errors by class, as wrk does: each tells a different story about a server.
+struct ErrorCounts {
+  std::uint64_t refused = 0;     ///< connect: nothing listening
+  std::uint64_t timeout = 0;     ///< connect took longer than --connect-timeout
+  std::uint64_t reset = 0;       ///< RST or EPIPE during the run
+  std::uint64_t eof = 0;         ///< the server closed, nothing in flight
+  std::uint64_t short_read = 0;  ///< the server closed with echoes missing
+  std::uint64_t other = 0;
+
+  [[nodiscard]] std::uint64_t total() const {
+    return refused + timeout + reset + eof + short_read + other;
+  }
+  void add(const ErrorCounts& o) {
+    refused += o.refused;
+    timeout += o.timeout;
+    reset += o.reset;
+    eof += o.eof;
+    short_read += o.short_read;
+    other += o.other;
+  }
+};
+
+/// What one thread measured; merged into LoadResult after the threads join.
+struct WorkerStats {
+  unsigned connected = 0;
+  std::uint64_t messages = 0;    ///< echoes completed inside the window
+  std::uint64_t mismatches = 0;  ///< echoed messages that differed
+  std::uint64_t sent = 0;        ///< UDP: datagrams sent inside the window
+  std::uint64_t lost = 0;        ///< UDP: not back within --udp-timeout
+  ErrorCounts errors;
+  std::string first_error;       ///< e.g. "cannot connect to ...: Connection refused"
+  LatencyHistogram corrected;    ///< from the scheduled send time (open loop)
+  LatencyHistogram uncorrected;  ///< from the actual send time
+};
+
+struct LoadResult {
+  LoadConfig config;
+  WorkerStats totals;
+  double elapsed_s = 0;    ///< length of the measured window
+  double client_cpu_s = 0; ///< this process's user+sys CPU inside the window
+
+  [[nodiscard]] double msgs_per_s() const {
+    return elapsed_s > 0 ? static_cast<double>(totals.messages) / elapsed_s : 0;
+  }
+  [[nodiscard]] std::uint64_t bytes() const { return totals.messages * config.size; }
+  [[nodiscard]] double mib_per_s() const { return msgs_per_s() * static_cast<double>(config.size) / 1048576.0; }
+  [[nodiscard]] double client_cpu_us_per_msg() const {
+    return totals.messages ? client_cpu_s * 1e6 / static_cast<double>(totals.messages) : 0;
+  }
+  [[nodiscard]] double loss_pct() const {
+    return totals.sent ? 100.0 * static_cast<double>(totals.lost) / static_cast<double>(totals.sent) : 0;
+  }
+  /// The run counts as a pass: everything connected, no error, no mismatch.
+  [[nodiscard]] bool ok() const {
+    return totals.connected == config.connections && totals.errors.total() == 0 &&
+           totals.mismatches == 0;
+  }
+};
+
+}  // namespace echo

@@ -1,0 +1,113 @@
+#include "load_engine.hpp"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <cstdio>
+#include <ostream>
+#include <thread>
+#include <vector>
+
+#include "load_worker.hpp"
+
+namespace echo {
+namespace {
+
+double process_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+void sleep_until_ns(std::int64_t deadline) {
+  const std::int64_t left = deadline - now_ns();
+  if (left > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(left));
+}
+
+// A short pause between "everyone is connected" and the first message, so no
+// thread starts its schedule while another is still being woken.
+constexpr std::int64_t kStartDelayNs = 10'000'000;
+
+}  // namespace
+
+LoadResult run_load(const LoadConfig& config, std::ostream* progress) {
+  const PeerAddress peer =
+      resolve_peer(config.host, config.port, config.udp ? SOCK_DGRAM : SOCK_STREAM);
+  const PayloadPattern pattern(config.size);
+  const unsigned threads = std::clamp(config.threads, 1u, config.connections);
+
+  std::vector<std::unique_ptr<LoadWorker>> workers;
+  for (unsigned t = 0, first = 0; t < threads; ++t) {
+    WorkerAssignment assignment;
+    assignment.config = &config;
+    assignment.pattern = &pattern;
+    assignment.peer = peer;
+    assignment.first_stream = first;
+    assignment.connections = config.connections / threads + (t < config.connections % threads ? 1 : 0);
+    assignment.rate = config.rate * assignment.connections / config.connections;
+    first += assignment.connections;
+    workers.push_back(config.udp ? make_udp_worker(assignment) : make_tcp_worker(assignment));
+  }
+
+  // Every thread connects, then all meet here; the completion step (run by
+  // one thread while the others wait) fixes the window they all use.
+  RunWindow window;
+  std::barrier connected(static_cast<std::ptrdiff_t>(threads) + 1, [&]() noexcept {
+    unsigned total = 0;
+    for (const auto& worker : workers) total += worker->stats().connected;
+    window.start_ns = now_ns() + kStartDelayNs;
+    window.measure_start_ns = window.start_ns + static_cast<std::int64_t>(config.warmup_s * 1e9);
+    window.measure_end_ns = total == 0 ? window.start_ns
+                                       : window.measure_start_ns + static_cast<std::int64_t>(config.duration_s * 1e9);
+  });
+
+  std::vector<std::thread> pool;
+  for (auto& worker : workers) {
+    pool.emplace_back([&connected, &window, w = worker.get()] {
+      w->connect_all();
+      connected.arrive_and_wait();
+      w->run(window);
+    });
+  }
+  connected.arrive_and_wait();
+
+  sleep_until_ns(window.measure_start_ns);
+  const double cpu_start = process_cpu_seconds();
+  if (progress && config.interval_s > 0 && window.measure_end_ns > window.measure_start_ns) {
+    const auto step = static_cast<std::int64_t>(config.interval_s * 1e9);
+    for (std::int64_t tick = window.measure_start_ns + step; tick < window.measure_end_ns; tick += step) {
+      sleep_until_ns(tick);
+      char line[96];
+      std::snprintf(line, sizeof line, "echo-load: %5.1f s of %.1f s\n",
+                    static_cast<double>(tick - window.measure_start_ns) / 1e9, config.duration_s);
+      *progress << line << std::flush;
+    }
+  }
+  sleep_until_ns(window.measure_end_ns);
+  const double cpu_end = process_cpu_seconds();
+  for (auto& thread : pool) thread.join();
+
+  LoadResult result;
+  result.config = config;
+  result.elapsed_s = static_cast<double>(window.measure_end_ns - window.measure_start_ns) / 1e9;
+  result.client_cpu_s = cpu_end - cpu_start;
+  for (const auto& worker : workers) {
+    const WorkerStats& s = worker->stats();
+    result.totals.connected += s.connected;
+    result.totals.messages += s.messages;
+    result.totals.mismatches += s.mismatches;
+    result.totals.sent += s.sent;
+    result.totals.lost += s.lost;
+    result.totals.errors.add(s.errors);
+    if (result.totals.first_error.empty()) result.totals.first_error = s.first_error;
+    result.totals.corrected.merge(s.corrected);
+    result.totals.uncorrected.merge(s.uncorrected);
+  }
+  return result;
+}
+
+}  // namespace echo

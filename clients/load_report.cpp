@@ -1,0 +1,127 @@
+#include "load_report.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "common/socket_ops.hpp"
+
+namespace echo {
+namespace {
+
+double us(std::int64_t ns) { return static_cast<double>(ns) / 1000.0; }
+
+std::string fixed(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+void add_percentiles(std::vector<Field>& fields, const LatencyHistogram& h, const std::string& suffix) {
+  const std::pair<const char*, double> points[] = {
+      {"p50", 50}, {"p90", 90}, {"p99", 99}, {"p999", 99.9}, {"p9999", 99.99}};
+  for (const auto& [name, percentile] : points) {
+    fields.push_back({std::string(name) + suffix + "_us", us(h.value_at_percentile(percentile))});
+  }
+  fields.push_back({"max" + suffix + "_us", us(h.max())});
+  fields.push_back({"mean" + suffix + "_us", h.mean() / 1000.0});
+  fields.push_back({"stddev" + suffix + "_us", h.stddev() / 1000.0});
+}
+
+}  // namespace
+
+std::vector<Field> result_fields(const LoadResult& r) {
+  const LoadConfig& c = r.config;
+  const ErrorCounts& e = r.totals.errors;
+  std::vector<Field> fields = {
+      {"protocol", std::string(c.udp ? "udp" : "tcp")},
+      {"mode", std::string(c.open_loop() ? "open" : "closed")},
+      {"host", c.host},
+      {"port", std::uint64_t{c.port}},
+      {"connections", std::uint64_t{c.connections}},
+      {"connected", std::uint64_t{r.totals.connected}},
+      {"threads", std::uint64_t{c.threads}},
+      {"size", std::uint64_t{c.size}},
+      {"pipeline", std::uint64_t{c.pipeline}},
+      {"rate", c.rate},
+      {"duration_s", r.elapsed_s},
+      {"warmup_s", c.warmup_s},
+      {"messages", r.totals.messages},
+      {"bytes", r.bytes()},
+      {"errors", e.total()},
+      {"errors_refused", e.refused},
+      {"errors_timeout", e.timeout},
+      {"errors_reset", e.reset},
+      {"errors_eof", e.eof},
+      {"errors_short_read", e.short_read},
+      {"errors_other", e.other},
+      {"mismatches", r.totals.mismatches},
+      {"lost", r.totals.lost},
+      {"loss_pct", r.loss_pct()},
+      {"msgs_per_s", r.msgs_per_s()},
+      {"mib_per_s", r.mib_per_s()},
+  };
+  add_percentiles(fields, r.totals.corrected, "");
+  add_percentiles(fields, r.totals.uncorrected, "_uncorrected");
+  fields.push_back({"client_cpu_us_per_msg", r.client_cpu_us_per_msg()});
+  return fields;
+}
+
+void write_csv(std::ostream& out, const LoadResult& result) {
+  const auto fields = result_fields(result);
+  std::string header, row;
+  for (const auto& field : fields) {
+    header += (header.empty() ? "" : ",") + field.name;
+    std::string cell = std::visit(
+        [](const auto& v) -> std::string {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>) return v;
+          else if constexpr (std::is_same_v<T, double>) return fixed(v, 3);
+          else return std::to_string(v);
+        },
+        field.value);
+    row += (row.empty() ? "" : ",") + cell;
+  }
+  out << header << '\n' << row << '\n';
+}
+
+void write_json(std::ostream& out, const LoadResult& result) {
+  nlohmann::ordered_json object;
+  for (const auto& field : result_fields(result)) {
+    std::visit([&](const auto& v) { object[field.name] = v; }, field.value);
+  }
+  out << object.dump(2) << '\n';
+}
+
+void write_text(std::ostream& out, const LoadResult& r) {
+  const LoadConfig& c = r.config;
+  const auto& h = r.totals.corrected;
+  const auto& u = r.totals.uncorrected;
+  out << "echo-load: " << (c.udp ? "UDP" : "TCP") << ' ' << format_endpoint(c.host, c.port) << ", "
+      << r.totals.connected << '/' << c.connections << " connections on " << c.threads
+      << " thread(s), " << c.size << " B messages, "
+      << (c.open_loop() ? "open loop at " + fixed(c.rate, 0) + " msgs/s"
+                        : "closed loop, pipeline " + std::to_string(c.pipeline))
+      << "\n";
+  out << "  " << r.totals.messages << " messages in " << fixed(r.elapsed_s, 2) << " s: "
+      << fixed(r.msgs_per_s(), 0) << " msgs/s, " << fixed(r.mib_per_s(), 2) << " MiB/s\n";
+  out << "  latency" << (c.open_loop() ? " (from scheduled send time)" : "") << ":  p50 "
+      << fixed(us(h.value_at_percentile(50)), 1) << " us  p90 " << fixed(us(h.value_at_percentile(90)), 1)
+      << " us  p99 " << fixed(us(h.value_at_percentile(99)), 1) << " us  p99.9 "
+      << fixed(us(h.value_at_percentile(99.9)), 1) << " us  p99.99 "
+      << fixed(us(h.value_at_percentile(99.99)), 1) << " us  max " << fixed(us(h.max()), 1)
+      << " us  mean " << fixed(h.mean() / 1000, 1) << " us  stddev " << fixed(h.stddev() / 1000, 1)
+      << " us\n";
+  if (c.open_loop()) {
+    out << "  uncorrected (from actual send):  p50 " << fixed(us(u.value_at_percentile(50)), 1)
+        << " us  p99 " << fixed(us(u.value_at_percentile(99)), 1) << " us  max "
+        << fixed(us(u.max()), 1) << " us\n";
+  }
+  const ErrorCounts& e = r.totals.errors;
+  out << "  errors: " << e.total() << " (refused " << e.refused << ", timeout " << e.timeout
+      << ", reset " << e.reset << ", eof " << e.eof << ", short read " << e.short_read
+      << ", other " << e.other << ")  mismatches: " << r.totals.mismatches;
+  if (c.udp) out << "  lost: " << r.totals.lost << " (" << fixed(r.loss_pct(), 2) << " %)";
+  out << "\n  client CPU: " << fixed(r.client_cpu_us_per_msg(), 2) << " us per message\n";
+}
+
+}  // namespace echo

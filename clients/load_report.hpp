@@ -1,0 +1,28 @@
+#pragma once
+// Turns a LoadResult into echo-load's three output formats. CSV and JSON carry
+// the same named fields (the names CONTRACT.md fixes, plus more), in the same
+// order; text is for people, with a unit on every number.
+
+#include <ostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "load_config.hpp"
+
+namespace echo {
+
+using FieldValue = std::variant<std::string, std::uint64_t, double>;
+struct Field {
+  std::string name;
+  FieldValue value;
+};
+
+/// Every machine-readable field, in output order.
+std::vector<Field> result_fields(const LoadResult& result);
+
+void write_csv(std::ostream& out, const LoadResult& result);
+void write_json(std::ostream& out, const LoadResult& result);
+void write_text(std::ostream& out, const LoadResult& result);
+
+}  // namespace echo

@@ -1,0 +1,62 @@
+#pragma once
+// One load thread's work: its own connections, its own epoll loop, its own
+// statistics. Nothing is shared with other threads while the load runs; the
+// engine merges the WorkerStats after joining (wrk2's layout).
+
+#include <cstdint>
+#include <memory>
+
+#include "common/socket_ops.hpp"
+#include "load_config.hpp"
+#include "payload_pattern.hpp"
+
+namespace echo {
+
+/// Monotonic clock in nanoseconds (vDSO, no system call).
+std::int64_t now_ns();
+
+/// The phases of a run on the monotonic clock, the same for every thread.
+struct RunWindow {
+  std::int64_t start_ns = 0;          ///< load starts (warm-up begins)
+  std::int64_t measure_start_ns = 0;  ///< recording starts
+  std::int64_t measure_end_ns = 0;    ///< everything stops
+  [[nodiscard]] bool measuring(std::int64_t t) const {
+    return t >= measure_start_ns && t < measure_end_ns;
+  }
+};
+
+/// The slice of the run one thread is responsible for.
+struct WorkerAssignment {
+  const LoadConfig* config = nullptr;
+  const PayloadPattern* pattern = nullptr;
+  PeerAddress peer;
+  unsigned first_stream = 0;  ///< global index of its first connection
+  unsigned connections = 0;
+  double rate = 0;            ///< this thread's share of --rate
+};
+
+class LoadWorker {
+ public:
+  virtual ~LoadWorker() = default;
+  /// Opens the connections (counting failures by class). Thread-owned.
+  virtual void connect_all() = 0;
+  /// Drives the load until window.measure_end_ns.
+  virtual void run(const RunWindow& window) = 0;
+  WorkerStats& stats() { return stats_; }
+
+ protected:
+  WorkerStats stats_;
+};
+
+std::unique_ptr<LoadWorker> make_tcp_worker(const WorkerAssignment& assignment);
+std::unique_ptr<LoadWorker> make_udp_worker(const WorkerAssignment& assignment);
+
+/// Connects a non-blocking socket of `socktype` to `peer` within `timeout_s`,
+/// counting a failure in `stats` (and remembering the first message).
+UniqueFd connect_counted(const PeerAddress& peer, int socktype, double timeout_s,
+                         const LoadConfig& config, WorkerStats& stats);
+
+/// Files an errno from send/recv under its class.
+void count_io_error(int error, ErrorCounts& errors);
+
+}  // namespace echo

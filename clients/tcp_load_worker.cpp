@@ -1,0 +1,218 @@
+// The TCP load loop of one thread: non-blocking connections registered once
+// with edge-triggered epoll, so the hot path is recv, memcmp, send and two
+// clock reads per message, with no epoll_ctl and no allocation.
+//
+// Closed loop: a connection keeps `pipeline` messages in flight and sends the
+// next when one has come back. Open loop: messages become due on the
+// OpenLoopSchedule and are sent when due, whether or not earlier ones are
+// back (up to kOpenLoopInFlight per connection; past that, sending waits, and
+// the wait is still charged to latency because it is measured from the due
+// time).
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "load_worker.hpp"
+#include "open_loop_schedule.hpp"
+
+namespace echo {
+namespace {
+
+constexpr std::size_t kOpenLoopInFlight = 1024;
+constexpr std::size_t kReceiveBufferBytes = 64 * 1024;
+
+struct TcpStream {
+  UniqueFd fd;
+  std::uint32_t stream = 0;   // global connection number (selects the payload)
+  unsigned index = 0;         // position in this worker (selects the schedule slot)
+  std::uint64_t allowed = 0;  // open loop: messages due so far
+  std::uint64_t send_seq = 0; // message being sent
+  std::size_t send_offset = 0;
+  std::uint64_t recv_seq = 0; // message being received
+  std::size_t recv_offset = 0;
+  bool corrupt = false;       // the message being received differs somewhere
+  std::vector<std::int64_t> sent_at;  // actual send time, ring indexed by sequence
+};
+
+class TcpLoadWorker final : public LoadWorker {
+ public:
+  explicit TcpLoadWorker(const WorkerAssignment& assignment)
+      : a_(assignment), config_(*assignment.config), buffer_(kReceiveBufferBytes) {}
+
+  void connect_all() override {
+    const std::size_t ring = config_.open_loop() ? std::max<std::size_t>(kOpenLoopInFlight, config_.pipeline)
+                                                 : config_.pipeline;
+    for (unsigned i = 0; i < a_.connections; ++i) {
+      UniqueFd fd = connect_counted(a_.peer, SOCK_STREAM, config_.connect_timeout_s, config_, stats_);
+      if (!fd) continue;
+      TcpStream& s = streams_.emplace_back();
+      s.fd = std::move(fd);
+      s.stream = a_.first_stream + i;
+      s.sent_at.resize(ring);
+    }
+  }
+
+  void run(const RunWindow& window) override {
+    window_ = window;
+    UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+    for (unsigned i = 0; i < streams_.size(); ++i) {
+      streams_[i].index = i;
+      epoll_event event{};
+      event.events = EPOLLIN | EPOLLOUT | EPOLLET;
+      event.data.ptr = &streams_[i];
+      ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, streams_[i].fd.get(), &event);
+    }
+    if (streams_.empty()) return;
+    const auto count = static_cast<unsigned>(streams_.size());
+    OpenLoopSchedule schedule(window.start_ns, std::max(a_.rate, 1e-9), count);
+    std::uint64_t next_due = 0;  // open loop: the thread's next message to release
+
+    std::vector<epoll_event> events(std::min<std::size_t>(count, 1024));
+    std::int64_t now = now_ns();
+    if (!config_.open_loop()) {
+      for (auto& s : streams_) try_send(s, now);
+    }
+    while (now < window.measure_end_ns) {
+      std::int64_t wake = window.measure_end_ns;
+      if (config_.open_loop()) {
+        for (const std::uint64_t due = schedule.due_count(now); next_due < due; ++next_due) {
+          TcpStream& s = streams_[next_due % count];
+          s.allowed = next_due / count + 1;
+          try_send(s, now);
+        }
+        wake = std::min(wake, schedule.due_of(next_due));
+      }
+      const std::int64_t wait = std::max<std::int64_t>(0, wake - now);
+      const timespec timeout{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
+      const int n = ::epoll_pwait2(epoll.get(), events.data(), static_cast<int>(events.size()), &timeout, nullptr);
+      now = now_ns();
+      for (int i = 0; i < n; ++i) {
+        TcpStream& s = *static_cast<TcpStream*>(events[i].data.ptr);
+        if (!s.fd) continue;
+        if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) receive(s, now);
+        if (s.fd) try_send(s, now);  // writable again, or echoes freed a slot
+      }
+    }
+    if (!config_.open_loop()) stats_.uncorrected = stats_.corrected;  // one and the same
+  }
+
+ private:
+  // Sends every message this connection may send now, until the socket is full.
+  void try_send(TcpStream& s, std::int64_t now) {
+    const std::uint64_t in_flight_limit = s.recv_seq + s.sent_at.size();
+    const std::uint64_t limit =
+        config_.open_loop() ? std::min(s.allowed, in_flight_limit) : in_flight_limit;
+    while (s.send_seq < limit) {
+      if (s.send_offset == 0) s.sent_at[s.send_seq % s.sent_at.size()] = now;
+      const char* message = a_.pattern->message(s.stream, s.send_seq);
+      const ssize_t n = ::send(s.fd.get(), message + s.send_offset, config_.size - s.send_offset,
+                               MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) fail(s, errno);
+        return;  // EAGAIN: the edge-triggered EPOLLOUT will call us again
+      }
+      s.send_offset += static_cast<std::size_t>(n);
+      if (s.send_offset == config_.size) {
+        ++s.send_seq;
+        s.send_offset = 0;
+      }
+    }
+  }
+
+  void receive(TcpStream& s, std::int64_t now) {
+    for (;;) {
+      const ssize_t n = ::recv(s.fd.get(), buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+      if (n > 0) {
+        if (!consume(s, buffer_.data(), static_cast<std::size_t>(n), now)) return;
+        if (static_cast<std::size_t>(n) < buffer_.size()) return;  // drained for now
+      } else if (n == 0) {
+        const bool missing = s.recv_seq < s.send_seq || s.recv_offset > 0 || s.send_offset > 0;
+        ++(missing ? stats_.errors.short_read : stats_.errors.eof);
+        close(s);
+        return;
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return;
+      } else if (errno != EINTR) {
+        fail(s, errno);
+        return;
+      }
+    }
+  }
+
+  // Checks received bytes against what was sent. Returns false if the
+  // connection had to be closed (the server sent bytes we never sent).
+  bool consume(TcpStream& s, const char* data, std::size_t n, std::int64_t now) {
+    while (n > 0) {
+      const std::size_t sent_of_this =
+          s.recv_seq < s.send_seq ? config_.size : (s.recv_seq == s.send_seq ? s.send_offset : 0);
+      if (s.recv_offset + std::min(n, config_.size - s.recv_offset) > sent_of_this) {
+        ++stats_.mismatches;  // more bytes came back than were sent
+        ++stats_.errors.other;
+        close(s);
+        return false;
+      }
+      const std::size_t take = std::min(n, config_.size - s.recv_offset);
+      const char* expected = a_.pattern->message(s.stream, s.recv_seq) + s.recv_offset;
+      if (std::memcmp(expected, data, take) != 0) s.corrupt = true;
+      s.recv_offset += take;
+      data += take;
+      n -= take;
+      if (s.recv_offset == config_.size) complete(s, now);
+    }
+    return true;
+  }
+
+  void complete(TcpStream& s, std::int64_t now) {
+    if (s.corrupt) ++stats_.mismatches;  // counted in warm-up too: wrong is wrong
+    if (window_.measuring(now)) {
+      ++stats_.messages;
+      const std::int64_t sent = s.sent_at[s.recv_seq % s.sent_at.size()];
+      if (config_.open_loop()) {
+        stats_.corrected.record(now - schedule_due(s));
+        stats_.uncorrected.record(now - sent);
+      } else {
+        stats_.corrected.record(now - sent);
+      }
+    }
+    ++s.recv_seq;
+    s.recv_offset = 0;
+    s.corrupt = false;
+  }
+
+  std::int64_t schedule_due(const TcpStream& s) const {
+    const OpenLoopSchedule schedule(window_.start_ns, a_.rate, static_cast<unsigned>(streams_.size()));
+    return schedule.due_ns(s.index, s.recv_seq);
+  }
+
+  void fail(TcpStream& s, int error) {
+    count_io_error(error, stats_.errors);
+    close(s);
+  }
+
+  void close(TcpStream& s) {
+    if (stats_.first_error.empty()) {
+      stats_.first_error = "connection " + std::to_string(s.stream) + " ended by the server";
+    }
+    s.fd.reset();
+  }
+
+  WorkerAssignment a_;
+  const LoadConfig& config_;
+  std::vector<TcpStream> streams_;
+  std::vector<char> buffer_;
+  RunWindow window_;
+};
+
+}  // namespace
+
+std::unique_ptr<LoadWorker> make_tcp_worker(const WorkerAssignment& assignment) {
+  return std::make_unique<TcpLoadWorker>(assignment);
+}
+
+}  // namespace echo
