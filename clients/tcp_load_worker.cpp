@@ -7,7 +7,10 @@
 // OpenLoopSchedule and are sent when due, whether or not earlier ones are
 // back (up to kOpenLoopInFlight per connection; past that, sending waits, and
 // the wait is still charged to latency because it is measured from the due
-// time).
+// time). Because sending does not wait for echoes, the actual send time
+// equals the due time unless the client itself falls behind (a full socket,
+// the in-flight cap, an overloaded thread): the uncorrected latency, measured
+// from the actual send, shows how much that happened.
 
 #include <sys/epoll.h>
 #include <sys/socket.h>

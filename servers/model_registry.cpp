@@ -15,6 +15,8 @@ const std::vector<ModelEntry>& table() {
        make_fork_per_connection_server},
       {{"asio-coroutine", "C++20 coroutines on Boost.Asio, one io_context per I/O thread", true},
        make_asio_coroutine_server},
+      {{"iterative", "one thread, one client at a time (the UNP baseline)", true},
+       make_iterative_server},
   };
   return models;
 }

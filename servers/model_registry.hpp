@@ -33,5 +33,6 @@ std::unique_ptr<Server> make_thread_per_connection_server(const ServerConfig& co
 std::unique_ptr<Server> make_thread_pool_server(const ServerConfig& config);
 std::unique_ptr<Server> make_fork_per_connection_server(const ServerConfig& config);
 std::unique_ptr<Server> make_asio_coroutine_server(const ServerConfig& config);
+std::unique_ptr<Server> make_iterative_server(const ServerConfig& config);
 
 }  // namespace echo

@@ -20,6 +20,7 @@
 
 #include "common/socket_ops.hpp"
 #include "support/echo_client.hpp"
+#include "support/model_param.hpp"
 #include "support/server_process.hpp"
 
 namespace echo::testing {
@@ -270,16 +271,10 @@ TEST_P(ServerModel, WorksWithNetcatAndSocat) {
   EXPECT_EQ(socat.out, "hello socat");
 }
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
-  for (auto& c : name) c = (c == '-') ? '_' : c;
-  return name;
-}
-
 INSTANTIATE_TEST_SUITE_P(AllModels, ServerModel,
                          ::testing::Values("thread-per-connection", "thread-pool",
                                            "fork-per-connection", "asio-coroutine"),
-                         test_name);
+                         model_test_name);
 
 }  // namespace
 }  // namespace echo::testing

@@ -80,6 +80,7 @@ std::optional<int> wait_for(pid_t pid, std::chrono::milliseconds timeout) {
 }  // namespace
 
 std::string echo_server_path() { return ECHO_SERVER_PATH; }
+std::string echo_load_path() { return ECHO_LOAD_PATH; }
 
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   const std::string out_path = make_temp_file();

@@ -17,8 +17,9 @@ namespace echo::testing {
 
 using namespace std::chrono_literals;
 
-/// Path of the echo-server binary under test (set by CMake).
+/// Paths of the binaries under test (set by CMake).
 std::string echo_server_path();
+std::string echo_load_path();
 
 struct CommandResult {
   int exit_code = -1;  ///< exit status, or 128 + signal number

@@ -1,0 +1,119 @@
+// iterative: the simplest server there is, the baseline of Stevens' UNP.
+//
+// One thread, one client at a time. TCP: accept a connection, echo until the
+// client closes it, then accept the next; everyone else waits in the listen
+// backlog, so one slow or idle client stops the whole service. UDP: receive
+// a datagram, send it back, repeat; there are no connections to wait on, so
+// for UDP this model is a perfectly good server.
+//
+// Every wait is a poll() on the socket and the Waker together, so stop() is
+// noticed at once, even in the middle of a connection.
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+
+#include "common/blocking_echo.hpp"
+#include "common/log.hpp"
+#include "common/socket_ops.hpp"
+#include "common/waker.hpp"
+#include "model_registry.hpp"
+
+namespace echo {
+namespace {
+
+constexpr int kBackoffMs = 100;
+
+class IterativeServer final : public Server {
+ public:
+  explicit IterativeServer(const ServerConfig& config) : config_(config) {}
+
+  std::uint16_t start() override {
+    socket_ = config_.udp ? bind_udp(config_.host, config_.port) : listen_tcp(config_.host, config_.port);
+    set_nonblocking(socket_.get());
+    return local_endpoint(socket_.get()).port;
+  }
+
+  void run() override { config_.udp ? serve_datagrams() : serve_connections(); }
+
+  void stop() override {
+    stopping_.store(true);
+    waker_.notify();
+  }
+
+ private:
+  // Waits until `fd` is ready for `events`; false once stop() was called.
+  bool wait_for(int fd, short events, int timeout_ms = -1) {
+    pollfd fds[] = {{fd, events, 0}, {waker_.fd(), POLLIN, 0}};
+    while (!stopping_.load()) {
+      const int ready = ::poll(fds, 2, timeout_ms);
+      if (ready > 0 && fds[0].revents != 0) return true;
+      if (ready == 0) return !stopping_.load();  // timed out
+    }
+    return false;
+  }
+
+  void serve_connections() {
+    while (wait_for(socket_.get(), POLLIN)) {
+      AcceptResult result = accept_connection(socket_.get(), /*nonblocking=*/true);
+      if (result.status == AcceptStatus::out_of_fds) {
+        log_warning("out of file descriptors; pausing accept for 100 ms");
+        if (!wait_for(-1, 0, kBackoffMs)) return;
+      }
+      if (result.status == AcceptStatus::accepted) echo_connection(result.fd.get());
+    }
+  }
+
+  // Like echo_until_closed(), but never blocks without also watching the Waker.
+  void echo_connection(int fd) {
+    std::array<char, kEchoChunkBytes> buffer;
+    for (;;) {
+      const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+      if (n == 0) {
+        ::shutdown(fd, SHUT_WR);  // half-close: all echoed
+        return;
+      }
+      if (n < 0) {
+        if (errno != EAGAIN && errno != EINTR) return;
+        if (!wait_for(fd, POLLIN)) return;
+        continue;
+      }
+      for (ssize_t sent = 0; sent < n;) {
+        const ssize_t m = ::send(fd, buffer.data() + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
+        if (m > 0) sent += m;
+        else if (errno != EAGAIN && errno != EINTR) return;
+        else if (!wait_for(fd, POLLOUT)) return;
+      }
+    }
+  }
+
+  void serve_datagrams() {
+    std::array<char, 65536> buffer;  // the largest UDP payload
+    sockaddr_storage peer{};
+    while (wait_for(socket_.get(), POLLIN)) {
+      socklen_t length = sizeof peer;
+      const ssize_t n = ::recvfrom(socket_.get(), buffer.data(), buffer.size(), 0,
+                                   reinterpret_cast<sockaddr*>(&peer), &length);
+      if (n < 0) continue;  // EAGAIN, or an ICMP error from an earlier reply
+      // If the socket buffer is full the datagram is dropped, as UDP may.
+      ::sendto(socket_.get(), buffer.data(), static_cast<std::size_t>(n), 0,
+               reinterpret_cast<const sockaddr*>(&peer), length);
+    }
+  }
+
+  ServerConfig config_;
+  UniqueFd socket_;
+  Waker waker_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace
+
+std::unique_ptr<Server> make_iterative_server(const ServerConfig& config) {
+  return std::make_unique<IterativeServer>(config);
+}
+
+}  // namespace echo

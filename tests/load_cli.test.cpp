@@ -1,0 +1,111 @@
+// echo-load's command-line contract (CONTRACT.md): output formats with the
+// fixed field names, the .hgrm file, and exit statuses.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/socket_ops.hpp"
+#include "support/fake_servers.hpp"
+#include "support/server_process.hpp"
+
+namespace echo::testing {
+namespace {
+
+const char* const kContractFields[] = {"connections", "size", "messages", "bytes", "errors",
+                                       "mismatches", "msgs_per_s", "mib_per_s", "p50_us", "p90_us",
+                                       "p99_us", "p999_us", "max_us"};
+
+CommandResult run_load(std::vector<std::string> args) {
+  args.insert(args.begin(), echo_load_path());
+  return run_command(args, 60s);
+}
+
+TEST(EchoLoadCli, JsonCarriesTheContractFields) {
+  FakeTcpServer server({});
+  const CommandResult result = run_load({"--port", std::to_string(server.port()), "-c", "2",
+                                         "-d", "0.3", "--format", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = nlohmann::json::parse(result.out);
+  for (const char* field : kContractFields) EXPECT_TRUE(json.contains(field)) << field;
+  EXPECT_EQ(json["connected"], 2);
+  EXPECT_GT(json["messages"].get<double>(), 0);
+  EXPECT_LE(json["p50_us"].get<double>(), json["p99_us"].get<double>());
+  EXPECT_LE(json["p99_us"].get<double>(), json["max_us"].get<double>());
+}
+
+TEST(EchoLoadCli, CsvIsOneHeaderAndOneRow) {
+  FakeTcpServer server({});
+  const CommandResult result = run_load({"--port", std::to_string(server.port()), "-d", "0.3",
+                                         "--format", "csv"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::istringstream lines(result.out);
+  std::string header, row, extra;
+  std::getline(lines, header);
+  std::getline(lines, row);
+  EXPECT_FALSE(std::getline(lines, extra));
+  for (const char* field : kContractFields) {
+    EXPECT_NE(("," + header + ",").find(std::string(",") + field + ","), std::string::npos) << field;
+  }
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), std::count(row.begin(), row.end(), ','));
+}
+
+TEST(EchoLoadCli, WritesAnHgrmFile) {
+  FakeTcpServer server({});
+  const std::string path = (std::filesystem::temp_directory_path() / "echo-load-test.hgrm").string();
+  const CommandResult result =
+      run_load({"--port", std::to_string(server.port()), "-d", "0.3", "--hgrm", path});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::ifstream hgrm(path);
+  std::string first;
+  std::getline(hgrm, first);
+  EXPECT_NE(first.find("1/(1-Percentile)"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST(EchoLoadCli, NothingListeningExitsNonZeroNamingHostPortAndReason) {
+  std::uint16_t port;
+  {
+    const UniqueFd listener = listen_tcp("127.0.0.1", 0);
+    port = local_endpoint(listener.get()).port;
+  }
+  const CommandResult result = run_load({"--port", std::to_string(port), "-d", "1"});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.exit_code, 2);
+  EXPECT_NE(result.err.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("refused"), std::string::npos) << result.err;
+}
+
+TEST(EchoLoadCli, CorruptedEchoExitsNonZero) {
+  FakeTcpServer server({.corrupt_every_bytes = 64 * 1000});
+  const CommandResult result = run_load({"--port", std::to_string(server.port()), "-d", "1"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("differed"), std::string::npos) << result.err;
+}
+
+TEST(EchoLoadCli, BadValuesExitTwo) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--connections", "0"},
+           {"--size", "0"},
+           {"--format", "xml"},
+           {"--port", "0"},
+           {"--udp", "--size", "4"},
+           {"--threads", "4", "--connections", "2"},
+           {"--no-such-flag"}}) {
+    const CommandResult result = run_load(args);
+    EXPECT_EQ(result.exit_code, 2) << args.front();
+    EXPECT_FALSE(result.err.empty()) << args.front();
+  }
+}
+
+TEST(EchoLoadCli, HelpExitsZero) {
+  const CommandResult result = run_load({"--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.out.find("--rate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace echo::testing

@@ -1,0 +1,67 @@
+#pragma once
+// Misbehaving echo servers that live inside a test process, on ephemeral
+// ports, to prove that echo-load measures and checks what it claims to.
+// Each serves until destroyed; the destructor stops and joins every thread.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/unique_fd.hpp"
+
+namespace echo::testing {
+
+struct FakeBehaviour {
+  std::chrono::microseconds delay{0};     ///< sleep before echoing each chunk
+  std::chrono::milliseconds freeze_every{0};  ///< every this long...
+  std::chrono::milliseconds freeze_for{0};    ///< ...stop echoing for this long
+  std::uint64_t corrupt_every_bytes = 0;  ///< flip one byte at each multiple
+  std::chrono::milliseconds close_after{0};   ///< close each connection after this
+};
+
+/// TCP echo server, one thread per connection, with the given misbehaviour.
+class FakeTcpServer {
+ public:
+  explicit FakeTcpServer(FakeBehaviour behaviour);
+  ~FakeTcpServer();
+  FakeTcpServer(const FakeTcpServer&) = delete;
+  FakeTcpServer& operator=(const FakeTcpServer&) = delete;
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+
+  FakeBehaviour behaviour_;
+  UniqueFd listener_;
+  std::uint16_t port_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;  // guards connections_
+  std::vector<UniqueFd> connections_;
+  std::vector<std::thread> threads_;  // accept loop thread only
+  std::thread acceptor_;
+};
+
+/// UDP echo server that drops every `drop_every`-th datagram.
+class FakeUdpServer {
+ public:
+  explicit FakeUdpServer(int drop_every);
+  ~FakeUdpServer();
+  FakeUdpServer(const FakeUdpServer&) = delete;
+  FakeUdpServer& operator=(const FakeUdpServer&) = delete;
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::uint64_t dropped() const { return dropped_.load(); }
+
+ private:
+  UniqueFd socket_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> dropped_{0};
+  std::thread thread_;
+};
+
+}  // namespace echo::testing
