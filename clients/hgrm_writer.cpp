@@ -35,7 +35,8 @@ void write_hgrm(std::ostream& out, const LatencyHistogram& histogram) {
     const std::uint64_t here = histogram.count_at_index(i);
     if (here == 0) continue;
     seen += here;
-    const double value = static_cast<double>(LatencyHistogram::highest_in_bucket(i)) / kNsPerOutputUnit;
+    const double value =
+        static_cast<double>(LatencyHistogram::highest_in_bucket(i)) / kNsPerOutputUnit;
     const double reached = 100.0 * static_cast<double>(seen) / static_cast<double>(total);
     // Every level this bucket reaches gets a row; the bucket holding the
     // last value gets one row here and the 100% row below.
@@ -47,18 +48,20 @@ void write_hgrm(std::ostream& out, const LatencyHistogram& histogram) {
     }
   }
   if (total > 0) {
-    const double max_value =
-        static_cast<double>(LatencyHistogram::highest_in_bucket(LatencyHistogram::index_of(histogram.max()))) /
-        kNsPerOutputUnit;
+    const double max_value = static_cast<double>(LatencyHistogram::highest_in_bucket(
+                                 LatencyHistogram::index_of(histogram.max()))) /
+                             kNsPerOutputUnit;
     out << format("%12.3f %2.12f %10llu\n", max_value, 1.0, static_cast<unsigned long long>(total));
   }
-  out << format("#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", histogram.mean() / kNsPerOutputUnit,
-                histogram.stddev() / kNsPerOutputUnit);
+  out << format("#[Mean    = %12.3f, StdDeviation   = %12.3f]\n",
+                histogram.mean() / kNsPerOutputUnit, histogram.stddev() / kNsPerOutputUnit);
   out << format("#[Max     = %12.3f, Total count    = %12llu]\n",
                 static_cast<double>(histogram.max()) / kNsPerOutputUnit,
                 static_cast<unsigned long long>(total));
-  const auto buckets = static_cast<long long>(
-      (histogram.bucket_count() - LatencyHistogram::kSubBucketCount) / LatencyHistogram::kHalfCount + 1);
+  const auto buckets =
+      static_cast<long long>((histogram.bucket_count() - LatencyHistogram::kSubBucketCount) /
+                                 LatencyHistogram::kHalfCount +
+                             1);
   out << format("#[Buckets = %12lld, SubBuckets     = %12lld]\n", buckets,
                 static_cast<long long>(LatencyHistogram::kSubBucketCount));
 }

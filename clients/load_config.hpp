@@ -15,18 +15,18 @@ struct LoadConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9999;
   unsigned connections = 1;
-  std::size_t size = 64;        ///< bytes per message
-  double duration_s = 10;       ///< measured window
-  double warmup_s = 0;          ///< run before the window, not recorded
-  double rate = 0;              ///< messages/s in total; 0 = closed loop
-  unsigned pipeline = 1;        ///< closed loop: messages in flight per connection
+  std::size_t size = 64;   ///< bytes per message
+  double duration_s = 10;  ///< measured window
+  double warmup_s = 0;     ///< run before the window, not recorded
+  double rate = 0;         ///< messages/s in total; 0 = closed loop
+  unsigned pipeline = 1;   ///< closed loop: messages in flight per connection
   unsigned threads = 1;
   bool udp = false;
-  double udp_timeout_s = 1;     ///< a datagram not back by then is lost
+  double udp_timeout_s = 1;  ///< a datagram not back by then is lost
   double connect_timeout_s = 5;
-  double interval_s = -1;       ///< progress lines; <0 = auto, 0 = off
+  double interval_s = -1;  ///< progress lines; <0 = auto, 0 = off
   OutputFormat format = OutputFormat::text;
-  std::string hgrm_path;        ///< write the corrected histogram here
+  std::string hgrm_path;  ///< write the corrected histogram here
 
   [[nodiscard]] bool open_loop() const { return rate > 0; }
 };
@@ -69,19 +69,22 @@ struct WorkerStats {
 struct LoadResult {
   LoadConfig config;
   WorkerStats totals;
-  double elapsed_s = 0;    ///< length of the measured window
-  double client_cpu_s = 0; ///< this process's user+sys CPU inside the window
+  double elapsed_s = 0;     ///< length of the measured window
+  double client_cpu_s = 0;  ///< this process's user+sys CPU inside the window
 
   [[nodiscard]] double msgs_per_s() const {
     return elapsed_s > 0 ? static_cast<double>(totals.messages) / elapsed_s : 0;
   }
   [[nodiscard]] std::uint64_t bytes() const { return totals.messages * config.size; }
-  [[nodiscard]] double mib_per_s() const { return msgs_per_s() * static_cast<double>(config.size) / 1048576.0; }
+  [[nodiscard]] double mib_per_s() const {
+    return msgs_per_s() * static_cast<double>(config.size) / 1048576.0;
+  }
   [[nodiscard]] double client_cpu_us_per_msg() const {
     return totals.messages ? client_cpu_s * 1e6 / static_cast<double>(totals.messages) : 0;
   }
   [[nodiscard]] double loss_pct() const {
-    return totals.sent ? 100.0 * static_cast<double>(totals.lost) / static_cast<double>(totals.sent) : 0;
+    return totals.sent ? 100.0 * static_cast<double>(totals.lost) / static_cast<double>(totals.sent)
+                       : 0;
   }
   /// The run counts as a pass: everything connected, no error, no mismatch.
   [[nodiscard]] bool ok() const {

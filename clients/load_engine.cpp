@@ -19,7 +19,9 @@ namespace {
 double process_cpu_seconds() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
@@ -47,7 +49,8 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress) {
     assignment.pattern = &pattern;
     assignment.peer = peer;
     assignment.first_stream = first;
-    assignment.connections = config.connections / threads + (t < config.connections % threads ? 1 : 0);
+    assignment.connections =
+        config.connections / threads + (t < config.connections % threads ? 1 : 0);
     assignment.rate = config.rate * assignment.connections / config.connections;
     first += assignment.connections;
     workers.push_back(config.udp ? make_udp_worker(assignment) : make_tcp_worker(assignment));
@@ -61,8 +64,9 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress) {
     for (const auto& worker : workers) total += worker->stats().connected;
     window.start_ns = now_ns() + kStartDelayNs;
     window.measure_start_ns = window.start_ns + static_cast<std::int64_t>(config.warmup_s * 1e9);
-    window.measure_end_ns = total == 0 ? window.start_ns
-                                       : window.measure_start_ns + static_cast<std::int64_t>(config.duration_s * 1e9);
+    window.measure_end_ns =
+        total == 0 ? window.start_ns
+                   : window.measure_start_ns + static_cast<std::int64_t>(config.duration_s * 1e9);
   });
 
   std::vector<std::thread> pool;
@@ -79,7 +83,8 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress) {
   const double cpu_start = process_cpu_seconds();
   if (progress && config.interval_s > 0 && window.measure_end_ns > window.measure_start_ns) {
     const auto step = static_cast<std::int64_t>(config.interval_s * 1e9);
-    for (std::int64_t tick = window.measure_start_ns + step; tick < window.measure_end_ns; tick += step) {
+    for (std::int64_t tick = window.measure_start_ns + step; tick < window.measure_end_ns;
+         tick += step) {
       sleep_until_ns(tick);
       char line[96];
       std::snprintf(line, sizeof line, "echo-load: %5.1f s of %.1f s\n",

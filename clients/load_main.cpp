@@ -29,9 +29,15 @@ int main(int argc, char** argv) {
   }
 
   switch (config.format) {
-    case echo::OutputFormat::text: echo::write_text(std::cout, result); break;
-    case echo::OutputFormat::csv: echo::write_csv(std::cout, result); break;
-    case echo::OutputFormat::json: echo::write_json(std::cout, result); break;
+    case echo::OutputFormat::text:
+      echo::write_text(std::cout, result);
+      break;
+    case echo::OutputFormat::csv:
+      echo::write_csv(std::cout, result);
+      break;
+    case echo::OutputFormat::json:
+      echo::write_json(std::cout, result);
+      break;
   }
   if (!config.hgrm_path.empty()) {
     std::ofstream hgrm(config.hgrm_path);

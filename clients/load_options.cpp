@@ -14,34 +14,47 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
   CLI::App app{"echo-load: drives an RFC 862 echo server and measures it, checking every byte."};
   app.name("echo-load");
   app.add_option("--host", c.host, "Server address")->capture_default_str();
-  app.add_option("-p,--port", port, "Server port")->check(CLI::Range(1, 65535))->capture_default_str();
+  app.add_option("-p,--port", port, "Server port")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
   app.add_option("-c,--connections", c.connections, "Connections (UDP: sockets)")
-      ->check(CLI::Range(1, 1000000))->capture_default_str();
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
   app.add_option("-s,--size", c.size, "Bytes per message")
-      ->check(CLI::Range(1, 64 << 20))->capture_default_str();
+      ->check(CLI::Range(1, 64 << 20))
+      ->capture_default_str();
   app.add_option("-d,--duration", c.duration_s, "Measured seconds")
-      ->check(CLI::Range(0.001, 86400.0))->capture_default_str();
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
   app.add_option("--warmup", c.warmup_s, "Seconds of load before measuring")
-      ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   app.add_option("-r,--rate", c.rate,
                  "Open loop: messages per second in total, on a fixed schedule; latency is "
                  "measured from each message's scheduled time. 0 = closed loop")
-      ->check(CLI::Range(0.0, 1e9))->capture_default_str();
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
   app.add_option("--pipeline", c.pipeline, "Closed loop: messages in flight per connection")
-      ->check(CLI::Range(1, 1024))->capture_default_str();
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   app.add_option("-t,--threads", c.threads, "Client threads, each with its own event loop")
-      ->check(CLI::Range(1, 1024))->capture_default_str();
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   app.add_flag("-u,--udp", c.udp, "Send UDP datagrams (8-byte sequence number + payload)");
-  app.add_option("--udp-timeout", c.udp_timeout_s, "A datagram not back within this many seconds is lost")
-      ->check(CLI::Range(0.001, 60.0))->capture_default_str();
+  app.add_option("--udp-timeout", c.udp_timeout_s,
+                 "A datagram not back within this many seconds is lost")
+      ->check(CLI::Range(0.001, 60.0))
+      ->capture_default_str();
   app.add_option("--connect-timeout", c.connect_timeout_s, "Seconds to wait for each connect")
-      ->check(CLI::Range(0.001, 600.0))->capture_default_str();
+      ->check(CLI::Range(0.001, 600.0))
+      ->capture_default_str();
   app.add_option("--interval", c.interval_s,
                  "Seconds between progress lines on stderr; 0 = none (default: 1 for runs over "
                  "5 s when stderr is a terminal)")
       ->check(CLI::Range(0.0, 3600.0));
   app.add_option("-f,--format", format, "Output: text, csv (header + one row) or json")
-      ->check(CLI::IsMember({"text", "csv", "json"}))->capture_default_str();
+      ->check(CLI::IsMember({"text", "csv", "json"}))
+      ->capture_default_str();
   app.add_option("--hgrm", c.hgrm_path,
                  "Write the latency histogram here in HdrHistogram's percentile format (ms)");
   app.footer(
@@ -53,12 +66,13 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
   } catch (const CLI::CallForHelp&) {
     return {std::nullopt, 0, app.help()};
   } catch (const CLI::ParseError& error) {
-    return {std::nullopt, 2, std::string("echo-load: ") + error.what() +
-                                 "\nRun 'echo-load --help' for usage."};
+    return {std::nullopt, 2,
+            std::string("echo-load: ") + error.what() + "\nRun 'echo-load --help' for usage."};
   }
   c.port = static_cast<std::uint16_t>(port);
-  c.format = std::map<std::string, OutputFormat>{
-      {"text", OutputFormat::text}, {"csv", OutputFormat::csv}, {"json", OutputFormat::json}}[format];
+  c.format = std::map<std::string, OutputFormat>{{"text", OutputFormat::text},
+                                                 {"csv", OutputFormat::csv},
+                                                 {"json", OutputFormat::json}}[format];
   if (c.interval_s < 0) c.interval_s = (c.duration_s > 5 && ::isatty(STDERR_FILENO)) ? 1.0 : 0.0;
   if (c.udp && (c.size < 8 || c.size > 65507)) {
     return {std::nullopt, 2,

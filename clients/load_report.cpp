@@ -16,7 +16,8 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
-void add_percentiles(std::vector<Field>& fields, const LatencyHistogram& h, const std::string& suffix) {
+void add_percentiles(std::vector<Field>& fields, const LatencyHistogram& h,
+                     const std::string& suffix) {
   const std::pair<const char*, double> points[] = {
       {"p50", 50}, {"p90", 90}, {"p99", 99}, {"p999", 99.9}, {"p9999", 99.99}};
   for (const auto& [name, percentile] : points) {
@@ -74,9 +75,12 @@ void write_csv(std::ostream& out, const LoadResult& result) {
     std::string cell = std::visit(
         [](const auto& v) -> std::string {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::string>) return v;
-          else if constexpr (std::is_same_v<T, double>) return fixed(v, 3);
-          else return std::to_string(v);
+          if constexpr (std::is_same_v<T, std::string>)
+            return v;
+          else if constexpr (std::is_same_v<T, double>)
+            return fixed(v, 3);
+          else
+            return std::to_string(v);
         },
         field.value);
     row += (row.empty() ? "" : ",") + cell;
@@ -102,11 +106,12 @@ void write_text(std::ostream& out, const LoadResult& r) {
       << (c.open_loop() ? "open loop at " + fixed(c.rate, 0) + " msgs/s"
                         : "closed loop, pipeline " + std::to_string(c.pipeline))
       << "\n";
-  out << "  " << r.totals.messages << " messages in " << fixed(r.elapsed_s, 2) << " s: "
-      << fixed(r.msgs_per_s(), 0) << " msgs/s, " << fixed(r.mib_per_s(), 2) << " MiB/s\n";
+  out << "  " << r.totals.messages << " messages in " << fixed(r.elapsed_s, 2)
+      << " s: " << fixed(r.msgs_per_s(), 0) << " msgs/s, " << fixed(r.mib_per_s(), 2) << " MiB/s\n";
   out << "  latency" << (c.open_loop() ? " (from scheduled send time)" : "") << ":  p50 "
-      << fixed(us(h.value_at_percentile(50)), 1) << " us  p90 " << fixed(us(h.value_at_percentile(90)), 1)
-      << " us  p99 " << fixed(us(h.value_at_percentile(99)), 1) << " us  p99.9 "
+      << fixed(us(h.value_at_percentile(50)), 1) << " us  p90 "
+      << fixed(us(h.value_at_percentile(90)), 1) << " us  p99 "
+      << fixed(us(h.value_at_percentile(99)), 1) << " us  p99.9 "
       << fixed(us(h.value_at_percentile(99.9)), 1) << " us  p99.99 "
       << fixed(us(h.value_at_percentile(99.99)), 1) << " us  max " << fixed(us(h.max()), 1)
       << " us  mean " << fixed(h.mean() / 1000, 1) << " us  stddev " << fixed(h.stddev() / 1000, 1)
@@ -118,8 +123,8 @@ void write_text(std::ostream& out, const LoadResult& r) {
   }
   const ErrorCounts& e = r.totals.errors;
   out << "  errors: " << e.total() << " (refused " << e.refused << ", timeout " << e.timeout
-      << ", reset " << e.reset << ", eof " << e.eof << ", short read " << e.short_read
-      << ", other " << e.other << ")  mismatches: " << r.totals.mismatches;
+      << ", reset " << e.reset << ", eof " << e.eof << ", short read " << e.short_read << ", other "
+      << e.other << ")  mismatches: " << r.totals.mismatches;
   if (c.udp) out << "  lost: " << r.totals.lost << " (" << fixed(r.loss_pct(), 2) << " %)";
   out << "\n  client CPU: " << fixed(r.client_cpu_us_per_msg(), 2) << " us per message\n";
 }

@@ -19,14 +19,17 @@ UniqueFd connect_counted(const PeerAddress& peer, int socktype, double timeout_s
                          const LoadConfig& config, WorkerStats& stats) {
   UniqueFd fd(::socket(peer.family, socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   int error = fd ? 0 : errno;
-  if (fd && ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&peer.storage), peer.length) != 0) {
+  if (fd &&
+      ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&peer.storage), peer.length) != 0) {
     error = errno;
     if (error == EINPROGRESS) {
       pollfd pfd{fd.get(), POLLOUT, 0};
       const int ready = ::poll(&pfd, 1, static_cast<int>(timeout_s * 1000));
       socklen_t length = sizeof error;
-      if (ready == 1) ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
-      else error = ETIMEDOUT;
+      if (ready == 1)
+        ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+      else
+        error = ETIMEDOUT;
     }
   }
   if (error == 0) {
@@ -34,9 +37,12 @@ UniqueFd connect_counted(const PeerAddress& peer, int socktype, double timeout_s
     ++stats.connected;
     return fd;
   }
-  if (error == ECONNREFUSED) ++stats.errors.refused;
-  else if (error == ETIMEDOUT) ++stats.errors.timeout;
-  else ++stats.errors.other;
+  if (error == ECONNREFUSED)
+    ++stats.errors.refused;
+  else if (error == ETIMEDOUT)
+    ++stats.errors.timeout;
+  else
+    ++stats.errors.other;
   if (stats.first_error.empty()) {
     stats.first_error = "cannot connect to " + format_endpoint(config.host, config.port) + ": " +
                         std::strerror(error);
@@ -45,9 +51,12 @@ UniqueFd connect_counted(const PeerAddress& peer, int socktype, double timeout_s
 }
 
 void count_io_error(int error, ErrorCounts& errors) {
-  if (error == ECONNRESET || error == EPIPE) ++errors.reset;
-  else if (error == ETIMEDOUT) ++errors.timeout;
-  else ++errors.other;
+  if (error == ECONNRESET || error == EPIPE)
+    ++errors.reset;
+  else if (error == ETIMEDOUT)
+    ++errors.timeout;
+  else
+    ++errors.other;
 }
 
 }  // namespace echo

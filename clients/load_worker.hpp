@@ -32,7 +32,7 @@ struct WorkerAssignment {
   PeerAddress peer;
   unsigned first_stream = 0;  ///< global index of its first connection
   unsigned connections = 0;
-  double rate = 0;            ///< this thread's share of --rate
+  double rate = 0;  ///< this thread's share of --rate
 };
 
 class LoadWorker {

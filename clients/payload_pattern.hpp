@@ -16,8 +16,8 @@ namespace echo {
 
 class PayloadPattern {
  public:
-  static constexpr std::size_t kPeriod = 65521;         // prime
-  static constexpr std::size_t kMessageStride = 7919;   // prime, coprime with kPeriod
+  static constexpr std::size_t kPeriod = 65521;        // prime
+  static constexpr std::size_t kMessageStride = 7919;  // prime, coprime with kPeriod
   static constexpr std::size_t kStreamStride = 4099;
 
   /// A pattern able to serve messages of up to `max_message_size` bytes.

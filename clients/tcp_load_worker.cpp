@@ -31,14 +31,14 @@ constexpr std::size_t kReceiveBufferBytes = 64 * 1024;
 
 struct TcpStream {
   UniqueFd fd;
-  std::uint32_t stream = 0;   // global connection number (selects the payload)
-  unsigned index = 0;         // position in this worker (selects the schedule slot)
-  std::uint64_t allowed = 0;  // open loop: messages due so far
-  std::uint64_t send_seq = 0; // message being sent
+  std::uint32_t stream = 0;    // global connection number (selects the payload)
+  unsigned index = 0;          // position in this worker (selects the schedule slot)
+  std::uint64_t allowed = 0;   // open loop: messages due so far
+  std::uint64_t send_seq = 0;  // message being sent
   std::size_t send_offset = 0;
-  std::uint64_t recv_seq = 0; // message being received
+  std::uint64_t recv_seq = 0;  // message being received
   std::size_t recv_offset = 0;
-  bool corrupt = false;       // the message being received differs somewhere
+  bool corrupt = false;               // the message being received differs somewhere
   std::vector<std::int64_t> sent_at;  // actual send time, ring indexed by sequence
 };
 
@@ -48,10 +48,12 @@ class TcpLoadWorker final : public LoadWorker {
       : a_(assignment), config_(*assignment.config), buffer_(kReceiveBufferBytes) {}
 
   void connect_all() override {
-    const std::size_t ring = config_.open_loop() ? std::max<std::size_t>(kOpenLoopInFlight, config_.pipeline)
-                                                 : config_.pipeline;
+    const std::size_t ring = config_.open_loop()
+                                 ? std::max<std::size_t>(kOpenLoopInFlight, config_.pipeline)
+                                 : config_.pipeline;
     for (unsigned i = 0; i < a_.connections; ++i) {
-      UniqueFd fd = connect_counted(a_.peer, SOCK_STREAM, config_.connect_timeout_s, config_, stats_);
+      UniqueFd fd =
+          connect_counted(a_.peer, SOCK_STREAM, config_.connect_timeout_s, config_, stats_);
       if (!fd) continue;
       TcpStream& s = streams_.emplace_back();
       s.fd = std::move(fd);
@@ -91,8 +93,10 @@ class TcpLoadWorker final : public LoadWorker {
         wake = std::min(wake, schedule.due_of(next_due));
       }
       const std::int64_t wait = std::max<std::int64_t>(0, wake - now);
-      const timespec timeout{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
-      const int n = ::epoll_pwait2(epoll.get(), events.data(), static_cast<int>(events.size()), &timeout, nullptr);
+      const timespec timeout{static_cast<time_t>(wait / 1'000'000'000),
+                             static_cast<long>(wait % 1'000'000'000)};
+      const int n = ::epoll_pwait2(epoll.get(), events.data(), static_cast<int>(events.size()),
+                                   &timeout, nullptr);
       now = now_ns();
       for (int i = 0; i < n; ++i) {
         TcpStream& s = *static_cast<TcpStream*>(events[i].data.ptr);
@@ -189,7 +193,8 @@ class TcpLoadWorker final : public LoadWorker {
   }
 
   std::int64_t schedule_due(const TcpStream& s) const {
-    const OpenLoopSchedule schedule(window_.start_ns, a_.rate, static_cast<unsigned>(streams_.size()));
+    const OpenLoopSchedule schedule(window_.start_ns, a_.rate,
+                                    static_cast<unsigned>(streams_.size()));
     return schedule.due_ns(s.index, s.recv_seq);
   }
 

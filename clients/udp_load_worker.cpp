@@ -37,21 +37,24 @@ struct InFlight {
 struct UdpStream {
   UniqueFd fd;
   std::uint32_t stream = 0;
-  std::uint64_t allowed = 0;   // open loop: datagrams due so far
+  std::uint64_t allowed = 0;  // open loop: datagrams due so far
   std::uint64_t next_seq = 0;
-  std::size_t outstanding = 0; // in window and not back
+  std::size_t outstanding = 0;  // in window and not back
   std::deque<InFlight> window;
 };
 
 class UdpLoadWorker final : public LoadWorker {
  public:
   explicit UdpLoadWorker(const WorkerAssignment& assignment)
-      : a_(assignment), config_(*assignment.config), buffer_(65536),
+      : a_(assignment),
+        config_(*assignment.config),
+        buffer_(65536),
         timeout_ns_(static_cast<std::int64_t>(config_.udp_timeout_s * 1e9)) {}
 
   void connect_all() override {
     for (unsigned i = 0; i < a_.connections; ++i) {
-      UniqueFd fd = connect_counted(a_.peer, SOCK_DGRAM, config_.connect_timeout_s, config_, stats_);
+      UniqueFd fd =
+          connect_counted(a_.peer, SOCK_DGRAM, config_.connect_timeout_s, config_, stats_);
       if (!fd) continue;
       UdpStream& s = streams_.emplace_back();
       s.fd = std::move(fd);
@@ -89,8 +92,10 @@ class UdpLoadWorker final : public LoadWorker {
         if (!s.window.empty()) wake = std::min(wake, s.window.front().sent_ns + timeout_ns_);
       }
       const std::int64_t wait = std::max<std::int64_t>(0, wake - now);
-      const timespec timeout{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
-      const int n = ::epoll_pwait2(epoll.get(), events.data(), static_cast<int>(events.size()), &timeout, nullptr);
+      const timespec timeout{static_cast<time_t>(wait / 1'000'000'000),
+                             static_cast<long>(wait % 1'000'000'000)};
+      const int n = ::epoll_pwait2(epoll.get(), events.data(), static_cast<int>(events.size()),
+                                   &timeout, nullptr);
       now = now_ns();
       for (int i = 0; i < n; ++i) receive(*static_cast<UdpStream*>(events[i].data.ptr), now);
     }
@@ -170,7 +175,9 @@ class UdpLoadWorker final : public LoadWorker {
     return offset < s.window.size() ? &s.window[offset] : nullptr;
   }
 
-  unsigned index_of(const UdpStream& s) const { return static_cast<unsigned>(&s - streams_.data()); }
+  unsigned index_of(const UdpStream& s) const {
+    return static_cast<unsigned>(&s - streams_.data());
+  }
 
   WorkerAssignment a_;
   const LoadConfig& config_;

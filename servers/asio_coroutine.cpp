@@ -17,16 +17,17 @@
 
 #include <fcntl.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <array>
 #include <chrono>
 #include <list>
 #include <thread>
@@ -63,7 +64,8 @@ awaitable<void> echo_connection(tcp::socket socket) {
   }
 }
 
-awaitable<void> accept_connections(tcp::acceptor acceptor, std::vector<asio::io_context*> contexts) {
+awaitable<void> accept_connections(tcp::acceptor acceptor,
+                                   std::vector<asio::io_context*> contexts) {
   asio::steady_timer backoff(acceptor.get_executor());
   for (std::size_t next = 0;; next = (next + 1) % contexts.size()) {
     // The new socket belongs to the context (and so the thread) it will live on.
@@ -123,12 +125,14 @@ class AsioCoroutineServer final : public Server {
     const auto protocol = bound.host.find(':') == std::string::npos ? tcp::v4() : tcp::v6();
     std::vector<asio::io_context*> contexts;
     for (auto& context : contexts_) contexts.push_back(&context);
-    asio::co_spawn(first, accept_connections(tcp::acceptor(first, protocol, fd.release()), contexts),
+    asio::co_spawn(first,
+                   accept_connections(tcp::acceptor(first, protocol, fd.release()), contexts),
                    asio::detached);
     return bound.port;
   }
 
-  void run() override {
+  void run(int shutdown_fd) override {
+    asio::co_spawn(contexts_.front(), stop_on_signal(shutdown_fd), asio::detached);
     std::vector<std::thread> threads;
     for (auto it = std::next(contexts_.begin()); it != contexts_.end(); ++it) {
       threads.emplace_back([&context = *it] { context.run(); });
@@ -139,11 +143,15 @@ class AsioCoroutineServer final : public Server {
     // coroutine, and with it every socket.
   }
 
-  void stop() override {
+ private:
+  // Waits (as one more coroutine) for the shutdown signal, then stops every
+  // context; their run() calls return and the threads can be joined.
+  awaitable<void> stop_on_signal(int shutdown_fd) {
+    asio::posix::stream_descriptor signals(contexts_.front(), ::dup(shutdown_fd));
+    co_await signals.async_wait(asio::posix::descriptor_base::wait_read, nothrow_awaitable);
     for (auto& context : contexts_) context.stop();
   }
 
- private:
   ServerConfig config_;
   std::list<asio::io_context> contexts_;  // a list: io_context cannot move
 };

@@ -25,7 +25,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -36,7 +35,6 @@
 #include "common/log.hpp"
 #include "common/shutdown_signals.hpp"
 #include "common/socket_ops.hpp"
-#include "common/waker.hpp"
 #include "model_registry.hpp"
 
 namespace echo {
@@ -63,26 +61,22 @@ class ForkPerConnectionServer final : public Server {
     return local_endpoint(listener_.get()).port;
   }
 
-  void run() override {
+  void run(int shutdown_fd) override {
+    shutdown_fd_ = shutdown_fd;
     bool backing_off = false;
-    while (!stopping_.load()) {
+    for (;;) {
       const bool can_accept = !backing_off && children_.size() < config_.max_connections;
       pollfd fds[] = {{can_accept ? listener_.get() : -1, POLLIN, 0},
-                      {waker_.fd(), POLLIN, 0},
-                      {sigchld_.get(), POLLIN, 0}};
+                      {sigchld_.get(), POLLIN, 0},
+                      {shutdown_fd, POLLIN, 0}};
       const int ready = ::poll(fds, 3, backing_off ? kBackoffMs : -1);
       backing_off = false;
       if (ready < 0) continue;  // EINTR
-      if (fds[2].revents != 0) reap_exited_children();
-      if (fds[1].revents != 0) waker_.drain();
-      if (fds[0].revents != 0 && !stopping_.load()) backing_off = !accept_one();
+      if (fds[2].revents != 0) break;
+      if (fds[1].revents != 0) reap_exited_children();
+      if (fds[0].revents != 0) backing_off = !accept_one();
     }
     terminate_children();
-  }
-
-  void stop() override {
-    stopping_.store(true);
-    waker_.notify();
   }
 
  private:
@@ -111,11 +105,11 @@ class ForkPerConnectionServer final : public Server {
   // destructor or atexit handler runs twice.
   [[noreturn]] void serve_in_child(int connection_fd, pid_t parent) {
     ::close(listener_.get());
-    ::close(waker_.fd());
     ::close(sigchld_.get());
+    ::close(shutdown_fd_);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(0);  // the parent died before prctl
-    restore_default_signals();               // SIGTERM must now kill us
+    restore_default_signals();              // SIGTERM must now kill us
     echo_until_closed(connection_fd);
     ::_exit(0);
   }
@@ -140,9 +134,8 @@ class ForkPerConnectionServer final : public Server {
 
   ServerConfig config_;
   UniqueFd listener_;
-  Waker waker_;
   UniqueFd sigchld_;
-  std::atomic<bool> stopping_{false};
+  int shutdown_fd_ = -1;
   std::unordered_set<pid_t> children_;  // main thread only
 };
 

@@ -6,20 +6,18 @@
 // a datagram, send it back, repeat; there are no connections to wait on, so
 // for UDP this model is a perfectly good server.
 //
-// Every wait is a poll() on the socket and the Waker together, so stop() is
-// noticed at once, even in the middle of a connection.
+// Every wait is a poll() on the socket and the shutdown signal together, so
+// SIGTERM is noticed at once, even in the middle of a connection.
 
 #include <poll.h>
 #include <sys/socket.h>
 
 #include <array>
-#include <atomic>
 #include <cerrno>
 
 #include "common/blocking_echo.hpp"
 #include "common/log.hpp"
 #include "common/socket_ops.hpp"
-#include "common/waker.hpp"
 #include "model_registry.hpp"
 
 namespace echo {
@@ -32,28 +30,28 @@ class IterativeServer final : public Server {
   explicit IterativeServer(const ServerConfig& config) : config_(config) {}
 
   std::uint16_t start() override {
-    socket_ = config_.udp ? bind_udp(config_.host, config_.port) : listen_tcp(config_.host, config_.port);
+    socket_ =
+        config_.udp ? bind_udp(config_.host, config_.port) : listen_tcp(config_.host, config_.port);
     set_nonblocking(socket_.get());
     return local_endpoint(socket_.get()).port;
   }
 
-  void run() override { config_.udp ? serve_datagrams() : serve_connections(); }
-
-  void stop() override {
-    stopping_.store(true);
-    waker_.notify();
+  void run(int shutdown_fd) override {
+    shutdown_fd_ = shutdown_fd;
+    config_.udp ? serve_datagrams() : serve_connections();
   }
 
  private:
-  // Waits until `fd` is ready for `events`; false once stop() was called.
+  // Waits until `fd` is ready for `events` (or `timeout_ms` passed); false
+  // once the shutdown signal has arrived.
   bool wait_for(int fd, short events, int timeout_ms = -1) {
-    pollfd fds[] = {{fd, events, 0}, {waker_.fd(), POLLIN, 0}};
-    while (!stopping_.load()) {
+    pollfd fds[] = {{fd, events, 0}, {shutdown_fd_, POLLIN, 0}};
+    for (;;) {
       const int ready = ::poll(fds, 2, timeout_ms);
-      if (ready > 0 && fds[0].revents != 0) return true;
-      if (ready == 0) return !stopping_.load();  // timed out
+      if (ready < 0) continue;  // EINTR
+      if (fds[1].revents != 0) return false;
+      if (ready == 0 || fds[0].revents != 0) return true;
     }
-    return false;
   }
 
   void serve_connections() {
@@ -67,7 +65,7 @@ class IterativeServer final : public Server {
     }
   }
 
-  // Like echo_until_closed(), but never blocks without also watching the Waker.
+  // Like echo_until_closed(), but never blocks without also watching for shutdown.
   void echo_connection(int fd) {
     std::array<char, kEchoChunkBytes> buffer;
     for (;;) {
@@ -82,10 +80,14 @@ class IterativeServer final : public Server {
         continue;
       }
       for (ssize_t sent = 0; sent < n;) {
-        const ssize_t m = ::send(fd, buffer.data() + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
-        if (m > 0) sent += m;
-        else if (errno != EAGAIN && errno != EINTR) return;
-        else if (!wait_for(fd, POLLOUT)) return;
+        const ssize_t m =
+            ::send(fd, buffer.data() + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
+        if (m > 0)
+          sent += m;
+        else if (errno != EAGAIN && errno != EINTR)
+          return;
+        else if (!wait_for(fd, POLLOUT))
+          return;
       }
     }
   }
@@ -106,8 +108,7 @@ class IterativeServer final : public Server {
 
   ServerConfig config_;
   UniqueFd socket_;
-  Waker waker_;
-  std::atomic<bool> stopping_{false};
+  int shutdown_fd_ = -1;
 };
 
 }  // namespace

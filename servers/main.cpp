@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   const echo::ServerConfig& config = *parsed.config;
 
   // Before any thread exists, so that every thread inherits the mask.
-  echo::block_shutdown_signals();
+  const echo::ShutdownSignals signals;
 
   try {
     auto server = echo::find_model(config.model)->make(config);
@@ -27,9 +27,7 @@ int main(int argc, char** argv) {
     // The ready line: harnesses wait for exactly this (see CONTRACT.md).
     std::printf("listening on %s\n", echo::format_endpoint(config.host, port).c_str());
     std::fflush(stdout);
-
-    echo::ShutdownSignalWatcher watcher([&server] { server->stop(); });
-    server->run();
+    server->run(signals.fd());
   } catch (const echo::StartError& error) {
     std::fprintf(stderr, "echo-server: %s\n", error.what());
     return 1;

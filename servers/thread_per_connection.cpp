@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 
 #include <boost/thread/thread.hpp>
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -43,27 +42,25 @@ class ThreadPerConnectionServer final : public Server {
     return local_endpoint(listener_.get()).port;
   }
 
-  void run() override {
+  void run(int shutdown_fd) override {
     bool backing_off = false;
-    while (!stopping_.load()) {
+    for (;;) {
       // While backing off, leave the (level-triggered) listener out of the set
       // so a full descriptor table cannot turn this loop into a busy spin.
-      pollfd fds[] = {{backing_off ? -1 : listener_.get(), POLLIN, 0}, {waker_.fd(), POLLIN, 0}};
-      const int ready = ::poll(fds, 2, backing_off ? kBackoffMs : -1);
+      pollfd fds[] = {{backing_off ? -1 : listener_.get(), POLLIN, 0},
+                      {finished_waker_.fd(), POLLIN, 0},
+                      {shutdown_fd, POLLIN, 0}};
+      const int ready = ::poll(fds, 3, backing_off ? kBackoffMs : -1);
       backing_off = false;
       if (ready < 0) continue;  // EINTR
+      if (fds[2].revents != 0) break;
       if (fds[1].revents != 0) {
-        waker_.drain();
+        finished_waker_.drain();
         join_finished();
       }
       if (fds[0].revents != 0) backing_off = !accept_pending();
     }
     close_all_and_join();
-  }
-
-  void stop() override {
-    stopping_.store(true);
-    waker_.notify();
   }
 
  private:
@@ -110,7 +107,7 @@ class ThreadPerConnectionServer final : public Server {
     // node (and with it the socket) is destroyed here, under the lock, so
     // close_all_and_join() never shuts down a descriptor number already reused.
     all_finished_.notify_all();
-    waker_.notify();
+    finished_waker_.notify();
   }
 
   void join_finished() {
@@ -133,8 +130,7 @@ class ThreadPerConnectionServer final : public Server {
 
   ServerConfig config_;
   UniqueFd listener_;
-  Waker waker_;
-  std::atomic<bool> stopping_{false};
+  Waker finished_waker_;       // a connection thread returned: join it
   std::uint64_t next_id_ = 0;  // accept loop only
 
   std::mutex mutex_;  // guards live_ and finished_

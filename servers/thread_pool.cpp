@@ -35,7 +35,6 @@
 
 #include "common/log.hpp"
 #include "common/socket_ops.hpp"
-#include "common/waker.hpp"
 #include "model_registry.hpp"
 
 namespace echo {
@@ -120,12 +119,13 @@ class ThreadPoolServer final : public Server {
   std::uint16_t start() override {
     listener_ = listen_tcp(config_.host, config_.port);
     watch(listener_.get(), EPOLL_CTL_ADD, EPOLLIN, &listener_tag_);
-    watch(waker_.fd(), EPOLL_CTL_ADD, EPOLLIN, &waker_tag_);
     return local_endpoint(listener_.get()).port;
   }
 
-  void run() override {
-    const unsigned threads = config_.threads ? config_.threads : boost::thread::hardware_concurrency();
+  void run(int shutdown_fd) override {
+    watch(shutdown_fd, EPOLL_CTL_ADD, EPOLLIN, &shutdown_tag_);
+    const unsigned threads =
+        config_.threads ? config_.threads : boost::thread::hardware_concurrency();
     for (unsigned i = 0; i < std::max(1u, threads); ++i) {
       workers_.create_thread([this] { work(); });
     }
@@ -134,11 +134,6 @@ class ThreadPoolServer final : public Server {
     workers_.join_all();
     std::lock_guard lock(mutex_);
     connections_.clear();  // closes every socket
-  }
-
-  void stop() override {
-    stopping_.store(true);
-    waker_.notify();
   }
 
  private:
@@ -151,22 +146,23 @@ class ThreadPoolServer final : public Server {
     }
   }
 
-  // The reactor: runs on the main thread until stop().
+  // The reactor: runs on the main thread until the shutdown signal.
   void react() {
     std::vector<epoll_event> events(256);
     std::chrono::steady_clock::time_point resume_accept{};
     bool backing_off = false;
-    while (!stopping_.load()) {
+    for (;;) {
       const int timeout = backing_off ? static_cast<int>(kBackoff.count()) : -1;
-      const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout);
+      const int n =
+          ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout);
       if (backing_off && std::chrono::steady_clock::now() >= resume_accept) {
         watch(listener_.get(), EPOLL_CTL_MOD, EPOLLIN, &listener_tag_);
         backing_off = false;
       }
       for (int i = 0; i < n; ++i) {
         void* tag = events[i].data.ptr;
-        if (tag == &waker_tag_) {
-          waker_.drain();
+        if (tag == &shutdown_tag_) {
+          return;  // events not handled yet belong to connections about to close
         } else if (tag == &listener_tag_) {
           if (!accept_pending()) {
             // Out of fds: stop watching the level-triggered listener for a while,
@@ -226,10 +222,8 @@ class ThreadPoolServer final : public Server {
   ServerConfig config_;
   UniqueFd epoll_;
   UniqueFd listener_;
-  Waker waker_;
   char listener_tag_ = 0;  // addresses that mark non-connection epoll entries
-  char waker_tag_ = 0;
-  std::atomic<bool> stopping_{false};
+  char shutdown_tag_ = 0;
   boost::concurrent::sync_bounded_queue<Connection*> queue_;
   boost::thread_group workers_;
 

@@ -97,7 +97,8 @@ TEST(EchoLoad, ServerThatClosesMidRunIsCountedAndTheRunEndsOnTime) {
   const auto started = std::chrono::steady_clock::now();
   const LoadResult result = run_load(config);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 30s) << "the run must not hang";
-  EXPECT_EQ(result.totals.errors.eof + result.totals.errors.short_read + result.totals.errors.reset, 3u);
+  EXPECT_EQ(result.totals.errors.eof + result.totals.errors.short_read + result.totals.errors.reset,
+            3u);
   EXPECT_FALSE(result.ok());
 }
 

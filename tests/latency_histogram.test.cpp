@@ -18,7 +18,8 @@ namespace {
 
 TEST(LatencyHistogram, EveryValueFallsInsideItsBucketWithinOneThousandth) {
   std::mt19937_64 random(1);
-  std::uniform_real_distribution<double> log_value(0, std::log(double(LatencyHistogram::kMaxValueNs)));
+  std::uniform_real_distribution<double> log_value(0,
+                                                   std::log(double(LatencyHistogram::kMaxValueNs)));
   for (int i = 0; i < 200000; ++i) {
     const auto value = static_cast<std::int64_t>(std::exp(log_value(random)));
     const std::size_t index = LatencyHistogram::index_of(value);
@@ -33,7 +34,8 @@ TEST(LatencyHistogram, EveryValueFallsInsideItsBucketWithinOneThousandth) {
 TEST(LatencyHistogram, BucketsTileTheRangeWithoutGapsOrOverlap) {
   LatencyHistogram h;
   for (std::size_t i = 1; i < h.bucket_count(); ++i) {
-    ASSERT_EQ(LatencyHistogram::lowest_in_bucket(i), LatencyHistogram::highest_in_bucket(i - 1) + 1) << i;
+    ASSERT_EQ(LatencyHistogram::lowest_in_bucket(i), LatencyHistogram::highest_in_bucket(i - 1) + 1)
+        << i;
     ASSERT_EQ(LatencyHistogram::index_of(LatencyHistogram::lowest_in_bucket(i)), i);
   }
   EXPECT_EQ(LatencyHistogram::index_of(LatencyHistogram::kMaxValueNs), h.bucket_count() - 1);
@@ -71,7 +73,8 @@ TEST(LatencyHistogram, MergeEqualsRecordingEverythingInOne) {
   EXPECT_EQ(a.max(), both.max());
   EXPECT_EQ(a.min(), both.min());
   EXPECT_DOUBLE_EQ(a.mean(), both.mean());
-  for (std::size_t i = 0; i < a.bucket_count(); ++i) ASSERT_EQ(a.count_at_index(i), both.count_at_index(i));
+  for (std::size_t i = 0; i < a.bucket_count(); ++i)
+    ASSERT_EQ(a.count_at_index(i), both.count_at_index(i));
 }
 
 TEST(LatencyHistogram, MeanAndStddevAreExact) {

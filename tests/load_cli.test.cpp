@@ -15,9 +15,9 @@
 namespace echo::testing {
 namespace {
 
-const char* const kContractFields[] = {"connections", "size", "messages", "bytes", "errors",
-                                       "mismatches", "msgs_per_s", "mib_per_s", "p50_us", "p90_us",
-                                       "p99_us", "p999_us", "max_us"};
+const char* const kContractFields[] = {"connections", "size",       "messages",  "bytes",  "errors",
+                                       "mismatches",  "msgs_per_s", "mib_per_s", "p50_us", "p90_us",
+                                       "p99_us",      "p999_us",    "max_us"};
 
 CommandResult run_load(std::vector<std::string> args) {
   args.insert(args.begin(), echo_load_path());
@@ -26,8 +26,8 @@ CommandResult run_load(std::vector<std::string> args) {
 
 TEST(EchoLoadCli, JsonCarriesTheContractFields) {
   FakeTcpServer server({});
-  const CommandResult result = run_load({"--port", std::to_string(server.port()), "-c", "2",
-                                         "-d", "0.3", "--format", "json"});
+  const CommandResult result = run_load(
+      {"--port", std::to_string(server.port()), "-c", "2", "-d", "0.3", "--format", "json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto json = nlohmann::json::parse(result.out);
   for (const char* field : kContractFields) EXPECT_TRUE(json.contains(field)) << field;
@@ -39,8 +39,8 @@ TEST(EchoLoadCli, JsonCarriesTheContractFields) {
 
 TEST(EchoLoadCli, CsvIsOneHeaderAndOneRow) {
   FakeTcpServer server({});
-  const CommandResult result = run_load({"--port", std::to_string(server.port()), "-d", "0.3",
-                                         "--format", "csv"});
+  const CommandResult result =
+      run_load({"--port", std::to_string(server.port()), "-d", "0.3", "--format", "csv"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::istringstream lines(result.out);
   std::string header, row, extra;
@@ -48,14 +48,16 @@ TEST(EchoLoadCli, CsvIsOneHeaderAndOneRow) {
   std::getline(lines, row);
   EXPECT_FALSE(std::getline(lines, extra));
   for (const char* field : kContractFields) {
-    EXPECT_NE(("," + header + ",").find(std::string(",") + field + ","), std::string::npos) << field;
+    EXPECT_NE(("," + header + ",").find(std::string(",") + field + ","), std::string::npos)
+        << field;
   }
   EXPECT_EQ(std::count(header.begin(), header.end(), ','), std::count(row.begin(), row.end(), ','));
 }
 
 TEST(EchoLoadCli, WritesAnHgrmFile) {
   FakeTcpServer server({});
-  const std::string path = (std::filesystem::temp_directory_path() / "echo-load-test.hgrm").string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "echo-load-test.hgrm").string();
   const CommandResult result =
       run_load({"--port", std::to_string(server.port()), "-d", "0.3", "--hgrm", path});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -87,14 +89,14 @@ TEST(EchoLoadCli, CorruptedEchoExitsNonZero) {
 }
 
 TEST(EchoLoadCli, BadValuesExitTwo) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--connections", "0"},
-           {"--size", "0"},
-           {"--format", "xml"},
-           {"--port", "0"},
-           {"--udp", "--size", "4"},
-           {"--threads", "4", "--connections", "2"},
-           {"--no-such-flag"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--connections", "0"},
+                                             {"--size", "0"},
+                                             {"--format", "xml"},
+                                             {"--port", "0"},
+                                             {"--udp", "--size", "4"},
+                                             {"--threads", "4", "--connections", "2"},
+                                             {"--no-such-flag"}}) {
     const CommandResult result = run_load(args);
     EXPECT_EQ(result.exit_code, 2) << args.front();
     EXPECT_FALSE(result.err.empty()) << args.front();

@@ -72,7 +72,8 @@ TEST_P(ServerModel, TwoHundredConcurrentClientsWithRandomChunks) {
       const std::string data =
           random_bytes(std::uniform_int_distribution<std::size_t>(1, 128 << 10)(random), seed);
       std::vector<std::size_t> chunks(7);
-      for (auto& chunk : chunks) chunk = std::uniform_int_distribution<std::size_t>(1, 9000)(random);
+      for (auto& chunk : chunks)
+        chunk = std::uniform_int_distribution<std::size_t>(1, 9000)(random);
       UniqueFd client = connect_local(server->port());
       if (exchange(client.get(), data, chunks) == data) ++correct;
     });
@@ -127,8 +128,10 @@ TEST_P(ServerModel, ClientThatNeverReadsDoesNotStarveOthers) {
     // writes to us block, and then our writes do.
     while (!done.load() && flooded.load() < (64u << 20)) {
       const ssize_t n = ::send(client.get(), block.data(), block.size(), MSG_NOSIGNAL);
-      if (n > 0) flooded += static_cast<std::size_t>(n);
-      else std::this_thread::sleep_for(1ms);
+      if (n > 0)
+        flooded += static_cast<std::size_t>(n);
+      else
+        std::this_thread::sleep_for(1ms);
     }
   });
   while (flooded.load() < (1u << 20)) std::this_thread::sleep_for(1ms);
@@ -172,7 +175,8 @@ void expect_clean_exit_on(int signal_number, ServerProcess& server) {
   UniqueFd stuck = connect_local(server.port());
   set_nonblocking(stuck.get());
   const std::string block(1 << 20, 's');
-  for (int i = 0; i < 64 && ::send(stuck.get(), block.data(), block.size(), MSG_NOSIGNAL) > 0; ++i) {
+  for (int i = 0; i < 64 && ::send(stuck.get(), block.data(), block.size(), MSG_NOSIGNAL) > 0;
+       ++i) {
   }
   std::this_thread::sleep_for(100ms);
   const std::vector<pid_t> children = child_pids(server.pid());

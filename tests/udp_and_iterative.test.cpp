@@ -24,7 +24,8 @@ TEST_P(UdpModel, EchoesDatagramsOfEverySizeToTheirSender) {
     UniqueFd client(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     const timeval timeout{5, 0};
     ::setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    ASSERT_EQ(::connect(client.get(), reinterpret_cast<const sockaddr*>(&peer.storage), peer.length), 0);
+    ASSERT_EQ(
+        ::connect(client.get(), reinterpret_cast<const sockaddr*>(&peer.storage), peer.length), 0);
     const std::string data = random_bytes(size, 9);
     ASSERT_EQ(::send(client.get(), data.data(), data.size(), 0), static_cast<ssize_t>(size));
     std::string back(65536, '\0');

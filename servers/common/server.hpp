@@ -1,7 +1,7 @@
 #pragma once
 // The one interface every concurrency model implements. main() creates a
-// model from its name, calls start() and then run() on the main thread; the
-// signal watcher thread calls stop().
+// model from its name and calls start() and then run() on the main thread;
+// run() returns when SIGINT or SIGTERM arrives.
 
 #include <cstdint>
 #include <string>
@@ -14,10 +14,10 @@ struct ServerConfig {
   std::string model;
   std::string host = "127.0.0.1";
   std::uint16_t port = 9999;
-  unsigned threads = 0;            ///< thread-pool workers / asio I/O threads
-  unsigned stack_kib = 256;        ///< thread-per-connection stack size
-  unsigned max_connections = 1024; ///< fork-per-connection: live children at most
-  bool udp = false;                ///< serve UDP datagrams instead of TCP
+  unsigned threads = 0;             ///< thread-pool workers / asio I/O threads
+  unsigned stack_kib = 256;         ///< thread-per-connection stack size
+  unsigned max_connections = 1024;  ///< fork-per-connection: live children at most
+  bool udp = false;                 ///< serve UDP datagrams instead of TCP
 };
 
 class Server {
@@ -31,13 +31,10 @@ class Server {
   /// --port 0). Throws StartError when the address cannot be used.
   virtual std::uint16_t start() = 0;
 
-  /// Main thread, once, after start(): serves until stop(); before returning
-  /// it has closed every connection, joined every thread and reaped every child.
-  virtual void run() = 0;
-
-  /// Any thread, any number of times, also before run(): asks run() to return
-  /// soon. Never blocks.
-  virtual void stop() = 0;
+  /// Main thread, once, after start(): serves until `shutdown_fd` (see
+  /// ShutdownSignals) becomes readable. Before returning it has closed every
+  /// connection, joined every thread and reaped every child.
+  virtual void run(int shutdown_fd) = 0;
 };
 
 }  // namespace echo

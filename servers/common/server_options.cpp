@@ -23,8 +23,9 @@ std::string models_footer(std::span<const ModelDescription> models) {
     text += "  " + model.name + std::string(width + 2 - model.name.size(), ' ') + model.summary +
             (model.supports_udp ? " [TCP, UDP]" : "") + "\n";
   }
-  text += "\nPrints 'listening on HOST:PORT' once ready. SIGINT/SIGTERM stop it (exit 0).\n"
-          "Exit status: 2 for bad usage, 1 when the address cannot be used.";
+  text +=
+      "\nPrints 'listening on HOST:PORT' once ready. SIGINT/SIGTERM stop it (exit 0).\n"
+      "Exit status: 2 for bad usage, 1 when the address cannot be used.";
   return text;
 }
 
@@ -77,7 +78,8 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
     return {std::nullopt, 0, app.help()};
   } catch (const CLI::ParseError& error) {
     std::string what = error.what();
-    if (what.find("--model") != std::string::npos && what.find("valid models") == std::string::npos) {
+    if (what.find("--model") != std::string::npos &&
+        what.find("valid models") == std::string::npos) {
       what += "; valid models: " + valid;
     }
     return usage_error(what);

@@ -1,36 +1,28 @@
 #include "shutdown_signals.hpp"
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <system_error>
 
 namespace echo {
-namespace {
 
-sigset_t shutdown_set() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  return set;
-}
-
-// Set by the destructor before it wakes the watcher with its own SIGTERM, so
-// that wake-up is not mistaken for a request to stop.
-std::atomic<bool> watcher_retiring{false};
-
-}  // namespace
-
-void block_shutdown_signals() {
-  sigset_t set = shutdown_set();
-  sigaddset(&set, SIGCHLD);
-  if (int rc = ::pthread_sigmask(SIG_BLOCK, &set, nullptr); rc != 0) {
+ShutdownSignals::ShutdownSignals() {
+  sigset_t shutdown;
+  sigemptyset(&shutdown);
+  sigaddset(&shutdown, SIGINT);
+  sigaddset(&shutdown, SIGTERM);
+  sigset_t blocked = shutdown;
+  sigaddset(&blocked, SIGCHLD);
+  if (int rc = ::pthread_sigmask(SIG_BLOCK, &blocked, nullptr); rc != 0) {
     throw std::system_error(rc, std::generic_category(), "pthread_sigmask");
   }
   ::signal(SIGPIPE, SIG_IGN);
+  fd_.reset(::signalfd(-1, &shutdown, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!fd_) throw std::system_error(errno, std::generic_category(), "signalfd");
 }
 
 void restore_default_signals() {
@@ -40,23 +32,9 @@ void restore_default_signals() {
   ::pthread_sigmask(SIG_SETMASK, &empty, nullptr);
 }
 
-ShutdownSignalWatcher::ShutdownSignalWatcher(std::function<void()> on_signal) {
-  watcher_retiring.store(false);
-  thread_ = std::thread([on_signal = std::move(on_signal)] {
-    const sigset_t set = shutdown_set();
-    int signal_number = 0;
-    while (::sigwait(&set, &signal_number) != 0) {
-    }
-    if (!watcher_retiring.load()) on_signal();
-  });
-}
-
-ShutdownSignalWatcher::~ShutdownSignalWatcher() {
-  watcher_retiring.store(true);
-  // Harmless if the watcher already returned: the thread still exists until
-  // joined, and the signal stays blocked and pending in no other thread.
-  ::pthread_kill(thread_.native_handle(), SIGTERM);
-  thread_.join();
+bool shutdown_requested(int shutdown_fd) {
+  pollfd pfd{shutdown_fd, POLLIN, 0};
+  return ::poll(&pfd, 1, 0) > 0;
 }
 
 }  // namespace echo

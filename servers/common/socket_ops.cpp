@@ -43,8 +43,9 @@ AddrInfoPtr resolve(const std::string& host, std::uint16_t port, int socktype, b
 UniqueFd bound_socket(const std::string& host, std::uint16_t port, int socktype) {
   AddrInfoPtr info = resolve<StartError>(host, port, socktype, /*passive=*/true);
   UniqueFd fd(::socket(info->ai_family, info->ai_socktype | SOCK_CLOEXEC, info->ai_protocol));
-  if (!fd) throw StartError("cannot create socket for " + format_endpoint(host, port) + ": " +
-                            std::strerror(errno));
+  if (!fd)
+    throw StartError("cannot create socket for " + format_endpoint(host, port) + ": " +
+                     std::strerror(errno));
   const int on = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   if (::bind(fd.get(), info->ai_addr, info->ai_addrlen) != 0) {

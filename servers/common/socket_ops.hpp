@@ -3,9 +3,9 @@
 // shares. Functions that cannot fail for a well-formed program throw
 // std::system_error; failures a server must survive are returned as values.
 
-#include <cstddef>
 #include <sys/socket.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -41,9 +41,9 @@ UniqueFd bind_udp(const std::string& host, std::uint16_t port);
 
 /// Outcome of one accept() on a non-blocking listener.
 enum class AcceptStatus {
-  accepted,        ///< `fd` holds the new connection (TCP_NODELAY set)
-  nothing_ready,   ///< no connection pending, or one that died in the backlog
-  out_of_fds,      ///< EMFILE/ENFILE/ENOBUFS/ENOMEM: back off, then retry
+  accepted,       ///< `fd` holds the new connection (TCP_NODELAY set)
+  nothing_ready,  ///< no connection pending, or one that died in the backlog
+  out_of_fds,     ///< EMFILE/ENFILE/ENOBUFS/ENOMEM: back off, then retry
 };
 struct AcceptResult {
   AcceptStatus status;

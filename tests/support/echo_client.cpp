@@ -53,13 +53,17 @@ std::string exchange(int fd, std::string_view data, std::span<const std::size_t>
     if (pfd.revents & POLLOUT) {
       const std::size_t chunk = std::min(chunks[chunk_index++ % chunks.size()], data.size() - sent);
       const ssize_t n = ::send(fd, data.data() + sent, chunk, MSG_NOSIGNAL);
-      if (n > 0) sent += static_cast<std::size_t>(n);
-      else if (errno != EAGAIN && errno != EINTR) break;
+      if (n > 0)
+        sent += static_cast<std::size_t>(n);
+      else if (errno != EAGAIN && errno != EINTR)
+        break;
     }
     if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
       const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
-      if (n > 0) received.append(buffer.data(), static_cast<std::size_t>(n));
-      else if (n == 0 || (errno != EAGAIN && errno != EINTR)) break;
+      if (n > 0)
+        received.append(buffer.data(), static_cast<std::size_t>(n));
+      else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+        break;
     }
   }
   return received;
@@ -78,8 +82,10 @@ std::string read_to_eof(int fd, std::chrono::milliseconds timeout) {
     pollfd pfd{fd, POLLIN, 0};
     if (::poll(&pfd, 1, millis_left(deadline)) <= 0) break;
     const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n > 0) received.append(buffer, static_cast<std::size_t>(n));
-    else if (n == 0 || (errno != EAGAIN && errno != EINTR)) break;
+    if (n > 0)
+      received.append(buffer, static_cast<std::size_t>(n));
+    else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+      break;
   }
   return received;
 }

@@ -21,8 +21,10 @@ bool readable(int fd) {
 }  // namespace
 
 FakeTcpServer::FakeTcpServer(FakeBehaviour behaviour)
-    : behaviour_(behaviour), listener_(listen_tcp("127.0.0.1", 0)),
-      port_(local_endpoint(listener_.get()).port), started_(Clock::now()),
+    : behaviour_(behaviour),
+      listener_(listen_tcp("127.0.0.1", 0)),
+      port_(local_endpoint(listener_.get()).port),
+      started_(Clock::now()),
       acceptor_([this] { accept_loop(); }) {}
 
 FakeTcpServer::~FakeTcpServer() {
@@ -66,7 +68,8 @@ void FakeTcpServer::serve(int fd) {
     }
     if (behaviour_.corrupt_every_bytes > 0) {
       for (ssize_t i = 0; i < n; ++i) {
-        if ((echoed + static_cast<std::uint64_t>(i) + 1) % behaviour_.corrupt_every_bytes == 0) buffer[i] ^= 0x5a;
+        if ((echoed + static_cast<std::uint64_t>(i) + 1) % behaviour_.corrupt_every_bytes == 0)
+          buffer[i] ^= 0x5a;
       }
     }
     echoed += static_cast<std::uint64_t>(n);

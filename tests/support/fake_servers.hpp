@@ -15,10 +15,10 @@
 namespace echo::testing {
 
 struct FakeBehaviour {
-  std::chrono::microseconds delay{0};     ///< sleep before echoing each chunk
+  std::chrono::microseconds delay{0};         ///< sleep before echoing each chunk
   std::chrono::milliseconds freeze_every{0};  ///< every this long...
   std::chrono::milliseconds freeze_for{0};    ///< ...stop echoing for this long
-  std::uint64_t corrupt_every_bytes = 0;  ///< flip one byte at each multiple
+  std::uint64_t corrupt_every_bytes = 0;      ///< flip one byte at each multiple
   std::chrono::milliseconds close_after{0};   ///< close each connection after this
 };
 

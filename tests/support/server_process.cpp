@@ -115,7 +115,8 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, const Options
   static const std::regex ready("^listening on (\\S+):(\\d+)\n");
   std::smatch match;
   while (!std::regex_search(out, match, ready)) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd pfd{stdout_fd_, POLLIN, 0};
     char chunk[256];
     ssize_t n = 0;

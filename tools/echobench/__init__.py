@@ -1,0 +1,1 @@
+"""Shared Python helpers for echo-models' tools (standard library only)."""
