@@ -49,7 +49,7 @@ using asio::ip::udp;
 // co_await an operation and get (error_code, result...) back instead of a throw.
 constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 
-awaitable<void> echo_connection(tcp::socket socket) {
+awaitable<void> echo_connection(tcp::socket socket, SimulatedWork work) {
   std::array<char, kEchoChunkBytes> buffer;
   for (;;) {
     auto [read_error, n] = co_await socket.async_read_some(asio::buffer(buffer), nothrow_awaitable);
@@ -58,14 +58,15 @@ awaitable<void> echo_connection(tcp::socket socket) {
       co_return;
     }
     if (read_error) co_return;  // reset, or the server is stopping
+    work();  // on this I/O thread: a blocking call here stalls every connection on it
     auto [write_error, written] =
         co_await asio::async_write(socket, asio::buffer(buffer.data(), n), nothrow_awaitable);
     if (write_error) co_return;
   }
 }
 
-awaitable<void> accept_connections(tcp::acceptor acceptor,
-                                   std::vector<asio::io_context*> contexts) {
+awaitable<void> accept_connections(tcp::acceptor acceptor, std::vector<asio::io_context*> contexts,
+                                   SimulatedWork work) {
   asio::steady_timer backoff(acceptor.get_executor());
   for (std::size_t next = 0;; next = (next + 1) % contexts.size()) {
     // The new socket belongs to the context (and so the thread) it will live on.
@@ -80,11 +81,11 @@ awaitable<void> accept_connections(tcp::acceptor acceptor,
     if (error == asio::error::operation_aborted) co_return;
     if (error) continue;  // the connection died in the backlog
     socket.set_option(tcp::no_delay(true), error);
-    asio::co_spawn(socket.get_executor(), echo_connection(std::move(socket)), asio::detached);
+    asio::co_spawn(socket.get_executor(), echo_connection(std::move(socket), work), asio::detached);
   }
 }
 
-awaitable<void> echo_datagrams(udp::socket socket) {
+awaitable<void> echo_datagrams(udp::socket socket, SimulatedWork work) {
   std::array<char, 65536> buffer;  // the largest UDP payload
   udp::endpoint sender;
   for (;;) {
@@ -92,6 +93,7 @@ awaitable<void> echo_datagrams(udp::socket socket) {
         co_await socket.async_receive_from(asio::buffer(buffer), sender, nothrow_awaitable);
     if (error == asio::error::operation_aborted) co_return;
     if (error) continue;  // e.g. ICMP port unreachable from an earlier reply
+    work();
     co_await socket.async_send_to(asio::buffer(buffer.data(), n), sender, nothrow_awaitable);
   }
 }
@@ -115,7 +117,8 @@ class AsioCoroutineServer final : public Server {
         // Each thread gets its own descriptor of the one socket, so datagrams
         // spread over the threads without an Asio object shared between them.
         UniqueFd own(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
-        asio::co_spawn(context, echo_datagrams(udp::socket(context, protocol, own.release())),
+        asio::co_spawn(context,
+                       echo_datagrams(udp::socket(context, protocol, own.release()), config_.work),
                        asio::detached);
       }
       return bound.port;
@@ -125,9 +128,10 @@ class AsioCoroutineServer final : public Server {
     const auto protocol = bound.host.find(':') == std::string::npos ? tcp::v4() : tcp::v6();
     std::vector<asio::io_context*> contexts;
     for (auto& context : contexts_) contexts.push_back(&context);
-    asio::co_spawn(first,
-                   accept_connections(tcp::acceptor(first, protocol, fd.release()), contexts),
-                   asio::detached);
+    asio::co_spawn(
+        first,
+        accept_connections(tcp::acceptor(first, protocol, fd.release()), contexts, config_.work),
+        asio::detached);
     return bound.port;
   }
 

@@ -110,7 +110,7 @@ class ForkPerConnectionServer final : public Server {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(0);  // the parent died before prctl
     restore_default_signals();              // SIGTERM must now kill us
-    echo_until_closed(connection_fd);
+    echo_until_closed(connection_fd, config_.work);
     ::_exit(0);
   }
 

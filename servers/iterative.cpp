@@ -79,6 +79,7 @@ class IterativeServer final : public Server {
         if (!wait_for(fd, POLLIN)) return;
         continue;
       }
+      config_.work();
       for (ssize_t sent = 0; sent < n;) {
         const ssize_t m =
             ::send(fd, buffer.data() + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
@@ -100,6 +101,7 @@ class IterativeServer final : public Server {
       const ssize_t n = ::recvfrom(socket_.get(), buffer.data(), buffer.size(), 0,
                                    reinterpret_cast<sockaddr*>(&peer), &length);
       if (n < 0) continue;  // EAGAIN, or an ICMP error from an earlier reply
+      config_.work();
       // If the socket buffer is full the datagram is dropped, as UDP may.
       ::sendto(socket_.get(), buffer.data(), static_cast<std::size_t>(n), 0,
                reinterpret_cast<const sockaddr*>(&peer), length);

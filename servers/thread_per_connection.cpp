@@ -100,7 +100,7 @@ class ThreadPerConnectionServer final : public Server {
 
   // Runs on the connection's own thread.
   void serve(std::uint64_t id, int fd) {
-    echo_until_closed(fd);
+    echo_until_closed(fd, config_.work);
     std::lock_guard lock(mutex_);
     auto node = live_.extract(id);
     finished_.push_back(std::move(node.mapped().thread));

@@ -76,7 +76,7 @@ ssize_t send_some(int fd, const char* data, std::size_t size) {
 
 // One task: flush what is pending, then read and echo until the socket would
 // block or the turn is used up. Returns what to wait for next.
-Next serve_turn(Connection& connection, std::vector<char>& buffer) {
+Next serve_turn(Connection& connection, std::vector<char>& buffer, const SimulatedWork& work) {
   const int fd = connection.socket.get();
   if (!connection.pending.empty()) {
     const char* data = connection.pending.data() + connection.pending_offset;
@@ -91,6 +91,7 @@ Next serve_turn(Connection& connection, std::vector<char>& buffer) {
   for (int reads = 0; reads < kReadsPerTurn; ++reads) {
     const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     if (n > 0) {
+      work();
       const ssize_t sent = send_some(fd, buffer.data(), static_cast<std::size_t>(n));
       if (sent < 0) return Next::close;
       if (sent < n) {
@@ -204,7 +205,7 @@ class ThreadPoolServer final : public Server {
     Connection* connection = nullptr;
     while (queue_.wait_pull_front(connection) == boost::concurrent::queue_op_status::success) {
       connection->turns.load(std::memory_order_acquire);
-      const Next next = serve_turn(*connection, buffer);
+      const Next next = serve_turn(*connection, buffer, config_.work);
       const int fd = connection->socket.get();
       if (next == Next::close) {
         std::lock_guard lock(mutex_);

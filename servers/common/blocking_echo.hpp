@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "simulated_work.hpp"
+
 namespace echo {
 
 /// Bytes read per read(). At least 16 KiB so bulk transfers need few system
@@ -20,6 +22,7 @@ enum class EchoEnd {
 /// closes its sending side or the connection fails. On EOF it sends FIN with
 /// shutdown(SHUT_WR), which is RFC 862's half-close: the peer has already been
 /// sent every byte it sent us.
-EchoEnd echo_until_closed(int fd);
+/// `work` runs after each read, before the echo (see SimulatedWork).
+EchoEnd echo_until_closed(int fd, const SimulatedWork& work = {});
 
 }  // namespace echo

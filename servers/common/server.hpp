@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "simulated_work.hpp"
+
 namespace echo {
 
 /// Everything the command line can say to a model. Fields a model does not
@@ -18,6 +20,7 @@ struct ServerConfig {
   unsigned stack_kib = 256;         ///< thread-per-connection stack size
   unsigned max_connections = 1024;  ///< fork-per-connection: live children at most
   bool udp = false;                 ///< serve UDP datagrams instead of TCP
+  SimulatedWork work;               ///< per message: --work-us, --block-us
 };
 
 class Server {

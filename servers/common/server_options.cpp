@@ -71,6 +71,14 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   app.add_flag("-u,--udp", config.udp, "Serve UDP datagrams instead of TCP connections");
+  app.add_option("--work-us", config.work.cpu_us,
+                 "Per message: burn this many microseconds of CPU (simulated computation)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  app.add_option("--block-us", config.work.block_us,
+                 "Per message: sleep this many microseconds (simulated blocking call)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
