@@ -36,7 +36,7 @@ constexpr std::int64_t kStartDelayNs = 10'000'000;
 
 }  // namespace
 
-LoadResult run_load(const LoadConfig& config, std::ostream* progress) {
+LoadResult run_load(const LoadConfig& config, std::ostream* progress, const LoadHooks& hooks) {
   const PeerAddress peer =
       resolve_peer(config.host, config.port, config.udp ? SOCK_DGRAM : SOCK_STREAM);
   const PayloadPattern pattern(config.size);
@@ -81,6 +81,7 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress) {
 
   sleep_until_ns(window.measure_start_ns);
   const double cpu_start = process_cpu_seconds();
+  if (hooks.on_measure_start) hooks.on_measure_start();
   if (progress && config.interval_s > 0 && window.measure_end_ns > window.measure_start_ns) {
     const auto step = static_cast<std::int64_t>(config.interval_s * 1e9);
     for (std::int64_t tick = window.measure_start_ns + step; tick < window.measure_end_ns;
@@ -94,6 +95,7 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress) {
   }
   sleep_until_ns(window.measure_end_ns);
   const double cpu_end = process_cpu_seconds();
+  if (hooks.on_measure_end) hooks.on_measure_end();
   for (auto& thread : pool) thread.join();
 
   LoadResult result;

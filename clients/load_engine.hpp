@@ -2,15 +2,25 @@
 // run_load(): the whole of one echo-load run, as a library call (echo-load's
 // main and the benchmark harness both use it).
 
+#include <functional>
 #include <iosfwd>
 
 #include "load_config.hpp"
 
 namespace echo {
 
+/// Called on run_load's own thread at the edges of the measured window, so a
+/// caller (the benchmark harness) can sample the server's CPU over exactly
+/// that window, and its memory while every connection is still open.
+struct LoadHooks {
+  std::function<void()> on_measure_start;
+  std::function<void()> on_measure_end;
+};
+
 /// Connects, warms up, measures, and merges every thread's results. Progress
 /// lines go to `progress` when config.interval_s > 0 (nullptr: none).
 /// Throws std::runtime_error when the host cannot be resolved.
-LoadResult run_load(const LoadConfig& config, std::ostream* progress = nullptr);
+LoadResult run_load(const LoadConfig& config, std::ostream* progress = nullptr,
+                    const LoadHooks& hooks = {});
 
 }  // namespace echo

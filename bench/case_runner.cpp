@@ -1,0 +1,216 @@
+#include "case_runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "connection_scenarios.hpp"
+#include "launched_server.hpp"
+#include "load_engine.hpp"
+#include "process_group_usage.hpp"
+
+namespace echo::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& settings) {
+  std::vector<std::string> argv = {settings.echo_server, "--model", c.model, "--port", "0"};
+  if (c.udp) argv.push_back("--udp");
+  if (c.work_us) argv.insert(argv.end(), {"--work-us", std::to_string(c.work_us)});
+  if (c.block_us) argv.insert(argv.end(), {"--block-us", std::to_string(c.block_us)});
+  if (c.model == "fork-per-connection") {
+    argv.insert(argv.end(), {"--max-connections", std::to_string(std::max(c.connections, 1024u))});
+  }
+  return argv;
+}
+
+LaunchedServer launch(const BenchCase& c, const RunSettings& settings) {
+  LaunchOptions options;
+  options.cpus = settings.server_cpus;
+  options.max_fds = std::max(4096u, 2 * c.connections + 256);
+  return c.server_command.empty() ? LaunchedServer::start(server_argv(c, settings), options)
+                                  : LaunchedServer::start_command(c.server_command, options);
+}
+
+LoadConfig load_config(const BenchCase& c, const RunSettings& settings, std::uint16_t port) {
+  LoadConfig config;
+  config.port = port;
+  config.udp = c.udp;
+  config.connections = c.connections;
+  config.size = c.size;
+  config.duration_s = settings.duration_s;
+  config.warmup_s = settings.warmup_s;
+  config.threads = std::min(settings.client_threads, c.connections);
+  config.interval_s = 0;
+  return config;
+}
+
+// The closed-loop peak of a model for a given load, measured once per run of
+// the harness and reused by every latency case of that model.
+double measured_peak(const BenchCase& c, const RunSettings& settings, std::uint16_t port) {
+  static std::mutex mutex;
+  static std::map<std::string, double> peaks;
+  const std::string key =
+      c.model + "/" + std::to_string(c.connections) + "/" + std::to_string(c.size);
+  std::lock_guard lock(mutex);
+  if (auto it = peaks.find(key); it != peaks.end()) return it->second;
+  LoadConfig config = load_config(c, settings, port);
+  config.duration_s = 1.0;
+  config.warmup_s = 0.2;
+  const LoadResult result = run_load(config);
+  if (!result.ok())
+    throw std::runtime_error("calibration run failed: " + result.totals.first_error);
+  return peaks[key] = result.msgs_per_s();
+}
+
+std::string load_failure(const LoadResult& r) {
+  if (r.totals.connected < r.config.connections) {
+    return "only " + std::to_string(r.totals.connected) + " of " +
+           std::to_string(r.config.connections) + " connections opened: " + r.totals.first_error;
+  }
+  if (r.totals.mismatches > 0)
+    return std::to_string(r.totals.mismatches) + " echoed messages differed";
+  if (r.totals.errors.total() > 0) {
+    return std::to_string(r.totals.errors.total()) + " connection errors: " + r.totals.first_error;
+  }
+  return "";
+}
+
+void add_server_counters(CaseResult& out, const ProcessGroupUsage& start,
+                         const ProcessGroupUsage& end, double items) {
+  const double per_item = std::max(items, 1.0);
+  out.counters["server_cpu_us_per_msg"] = (end.cpu_s - start.cpu_s) * 1e6 / per_item;
+  out.counters["server_ctx_switches_per_msg"] =
+      static_cast<double>(end.context_switches - start.context_switches) / per_item;
+  out.counters["server_pss_mib"] = end.pss_mib;
+  out.counters["server_threads"] = end.threads;
+  out.counters["server_processes"] = end.processes;
+}
+
+void add_latency_counters(CaseResult& out, const LatencyHistogram& h) {
+  out.counters["p50_us"] = static_cast<double>(h.value_at_percentile(50)) / 1e3;
+  out.counters["p99_us"] = static_cast<double>(h.value_at_percentile(99)) / 1e3;
+  out.counters["p999_us"] = static_cast<double>(h.value_at_percentile(99.9)) / 1e3;
+  out.counters["max_us"] = static_cast<double>(h.max()) / 1e3;
+}
+
+CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
+                        const LaunchedServer& server) {
+  LoadConfig config = load_config(c, settings, server.port());
+  if (c.scenario == Scenario::latency) {
+    config.rate = c.rate_fraction * measured_peak(c, settings, server.port());
+  }
+  ProcessGroupUsage start, end;
+  const LoadHooks hooks{[&] { start = sample_process_group(server.pid()); },
+                        [&] { end = sample_process_group(server.pid()); }};
+  const LoadResult r = run_load(config, nullptr, hooks);
+
+  CaseResult out;
+  out.error = load_failure(r);
+  out.seconds = r.elapsed_s;
+  out.items = r.totals.messages;
+  out.bytes = r.bytes();
+  out.counters["msgs_per_s"] = r.msgs_per_s();
+  out.counters["bytes_per_s"] = r.msgs_per_s() * static_cast<double>(c.size);
+  add_latency_counters(out, r.totals.corrected);
+  if (config.open_loop()) {
+    out.counters["target_msgs_per_s"] = config.rate;
+    out.counters["p99_uncorrected_us"] =
+        static_cast<double>(r.totals.uncorrected.value_at_percentile(99)) / 1e3;
+  }
+  if (c.udp) out.counters["loss_pct"] = r.loss_pct();
+  out.counters["client_cpu_us_per_msg"] = r.client_cpu_us_per_msg();
+  out.counters["errors"] = static_cast<double>(r.totals.errors.total());
+  out.counters["mismatches"] = static_cast<double>(r.totals.mismatches);
+  out.counters["connected"] = r.totals.connected;
+  add_server_counters(out, start, end, static_cast<double>(r.totals.messages));
+  return out;
+}
+
+CaseResult run_idle(const BenchCase& c, const RunSettings& settings, const LaunchedServer& server) {
+  const ProcessGroupUsage baseline = sample_process_group(server.pid());
+  const auto budget = std::chrono::milliseconds(static_cast<long>(settings.idle_budget_s * 1000));
+  IdleConnections idle = open_idle_connections(server.port(), c.connections, budget);
+  std::this_thread::sleep_for(200ms);  // let the server settle (children scheduled, stacks touched)
+  const ProcessGroupUsage held = sample_process_group(server.pid());
+  std::this_thread::sleep_for(500ms);
+  const ProcessGroupUsage later = sample_process_group(server.pid());
+
+  CaseResult out;
+  const auto connected = static_cast<double>(idle.sockets.size());
+  if (idle.sockets.size() < c.connections) {
+    out.error = "held " + std::to_string(idle.sockets.size()) + " of " +
+                std::to_string(c.connections) + " connections: " + idle.first_error;
+  }
+  out.seconds = idle.seconds;
+  out.items = idle.sockets.size();
+  out.counters["connected"] = connected;
+  out.counters["connect_per_s"] = connected / std::max(idle.seconds, 1e-9);
+  out.counters["server_pss_mib"] = held.pss_mib;
+  out.counters["pss_per_conn_kib"] =
+      (held.pss_mib - baseline.pss_mib) * 1024.0 / std::max(connected, 1.0);
+  out.counters["server_threads"] = held.threads;
+  out.counters["server_processes"] = held.processes;
+  // Idle connections must cost no CPU: what the server burnt in 0.5 s of idleness.
+  out.counters["idle_server_cpu_ms_per_s"] = (later.cpu_s - held.cpu_s) * 1000.0 / 0.5;
+  return out;
+}
+
+CaseResult run_churn_case(const BenchCase& c, const RunSettings& settings,
+                          const LaunchedServer& server) {
+  const ProcessGroupUsage start = sample_process_group(server.pid());
+  const ChurnResult churn =
+      run_churn(server.port(), c.connections, c.size,
+                std::chrono::milliseconds(static_cast<long>(settings.duration_s * 1000)));
+  const ProcessGroupUsage end = sample_process_group(server.pid());
+  CaseResult out;
+  if (churn.mismatches > 0)
+    out.error = std::to_string(churn.mismatches) + " echoes differed";
+  else if (churn.errors > 0)
+    out.error = std::to_string(churn.errors) + " connect/echo cycles failed";
+  out.seconds = churn.seconds;
+  out.items = churn.cycles;
+  out.bytes = churn.cycles * c.size;
+  out.counters["msgs_per_s"] = static_cast<double>(churn.cycles) / churn.seconds;
+  add_latency_counters(out, churn.latency);
+  out.counters["errors"] = static_cast<double>(churn.errors);
+  out.counters["mismatches"] = static_cast<double>(churn.mismatches);
+  add_server_counters(out, start, end, static_cast<double>(churn.cycles));
+  return out;
+}
+
+}  // namespace
+
+CaseResult run_case(const BenchCase& c, const RunSettings& settings) {
+  CaseResult out;
+  try {
+    LaunchedServer server = launch(c, settings);
+    switch (c.scenario) {
+      case Scenario::idle_scale:
+        out = run_idle(c, settings, server);
+        break;
+      case Scenario::churn:
+        out = run_churn_case(c, settings, server);
+        break;
+      default:
+        out = run_messages(c, settings, server);
+        break;
+    }
+    const std::optional<int> status = server.stop();
+    if (out.error.empty() && c.server_command.empty() && status != 0) {
+      out.error = status ? "server exited with status " + std::to_string(*status) + ": " +
+                               server.error_output()
+                         : "server did not exit within 2 s of SIGTERM";
+    }
+  } catch (const std::exception& error) {
+    out = CaseResult{};
+    out.error = error.what();
+  }
+  out.ok = out.error.empty();
+  return out;
+}
+
+}  // namespace echo::bench

@@ -1,0 +1,195 @@
+#include "launched_server.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "common/socket_ops.hpp"
+
+namespace echo::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+std::string temp_path() {
+  std::string path = (std::filesystem::temp_directory_path() / "echo-bench-XXXXXX").string();
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) throw std::runtime_error("mkstemp failed");
+  ::close(fd);
+  return path;
+}
+
+// fork + exec into a new process group, with stdout to `stdout_fd` and
+// stderr to `stderr_path`. Between fork and exec only async-signal-safe calls.
+pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, const std::string& stderr_path,
+            const LaunchOptions& options) {
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  for (const int cpu : options.cpus) CPU_SET(cpu, &cpus);
+  const int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::dup2(stdout_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    if (!options.cpus.empty()) ::sched_setaffinity(0, sizeof cpus, &cpus);
+    if (options.max_fds) {
+      const rlimit limit{*options.max_fds, *options.max_fds};
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(err_fd);
+  if (pid < 0) throw std::runtime_error("fork failed");
+  ::setpgid(pid, pid);  // also from the parent, so no race with killpg
+  return pid;
+}
+
+std::optional<int> reap(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (done < 0 && errno != EINTR) return -1;
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(2ms);
+  }
+}
+
+}  // namespace
+
+std::vector<int> parse_cpu_list(const std::string& text) {
+  std::vector<int> cpus;
+  std::stringstream items(text);
+  for (std::string item; std::getline(items, item, ',');) {
+    const auto dash = item.find('-');
+    try {
+      const int first = std::stoi(item.substr(0, dash));
+      const int last = dash == std::string::npos ? first : std::stoi(item.substr(dash + 1));
+      if (first < 0 || last < first || last >= CPU_SETSIZE) throw std::invalid_argument(item);
+      for (int cpu = first; cpu <= last; ++cpu) cpus.push_back(cpu);
+    } catch (const std::logic_error&) {
+      throw std::invalid_argument("bad CPU list '" + text + "' (expected e.g. 0,1 or 0-3)");
+    }
+  }
+  return cpus;
+}
+
+LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
+                                     const LaunchOptions& options) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  const std::string stderr_path = temp_path();
+  LaunchedServer server(spawn(argv, pipe_fds[1], stderr_path, options), stderr_path);
+  ::close(pipe_fds[1]);
+
+  static const std::regex ready("^listening on (\\S+):(\\d+)\n");
+  std::string out;
+  std::smatch match;
+  const auto deadline = Clock::now() + options.ready_timeout;
+  while (!std::regex_search(out, match, ready)) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd pfd{pipe_fds[0], POLLIN, 0};
+    char chunk[256];
+    ssize_t n = -1;
+    if (left.count() > 0 && ::poll(&pfd, 1, static_cast<int>(left.count())) > 0) {
+      n = ::read(pipe_fds[0], chunk, sizeof chunk);
+    }
+    if (n <= 0) {
+      ::close(pipe_fds[0]);
+      const std::string why = n == 0 ? "exited before printing its ready line"
+                                     : "printed no ready line within " +
+                                           std::to_string(options.ready_timeout.count()) + " ms";
+      server.stop(100ms);
+      throw std::runtime_error(argv[0] + " " + why + "; stderr: " + server.error_output());
+    }
+    out.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(pipe_fds[0]);  // the server writes nothing else to stdout
+  server.port_ = static_cast<std::uint16_t>(std::stoi(match[2].str()));
+  return server;
+}
+
+LaunchedServer LaunchedServer::start_command(const std::string& command_template,
+                                             const LaunchOptions& options) {
+  std::uint16_t port;
+  {
+    const UniqueFd probe = listen_tcp("127.0.0.1", 0);
+    port = local_endpoint(probe.get()).port;
+  }
+  std::string command = command_template;
+  for (auto at = command.find("{port}"); at != std::string::npos; at = command.find("{port}")) {
+    command.replace(at, 6, std::to_string(port));
+  }
+  const std::string stderr_path = temp_path();
+  const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  LaunchedServer server(spawn({"/bin/sh", "-c", "exec " + command}, null_fd, stderr_path, options),
+                        stderr_path);
+  ::close(null_fd);
+  server.port_ = port;
+  const auto deadline = Clock::now() + options.ready_timeout;
+  for (;;) {
+    try {
+      connect_tcp("127.0.0.1", port);
+      return server;
+    } catch (const std::runtime_error&) {
+      if (Clock::now() >= deadline || reap(server.pid_, 0ms)) {
+        server.stop(100ms);
+        throw std::runtime_error("'" + command + "' did not accept connections on port " +
+                                 std::to_string(port) + "; stderr: " + server.error_output());
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+}
+
+LaunchedServer::LaunchedServer(LaunchedServer&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      port_(other.port_),
+      stderr_path_(std::move(other.stderr_path_)),
+      stopped_(std::exchange(other.stopped_, true)) {}
+
+LaunchedServer::~LaunchedServer() {
+  if (pid_ > 0 && !stopped_) stop(0ms);
+  if (!stderr_path_.empty()) std::filesystem::remove(stderr_path_);
+}
+
+std::optional<int> LaunchedServer::stop(std::chrono::milliseconds grace) {
+  if (stopped_) return std::nullopt;
+  stopped_ = true;
+  ::kill(pid_, SIGTERM);  // the leader: it stops its own children
+  std::optional<int> status = reap(pid_, grace);
+  // Whatever is left of the group we made (a server that leaves children
+  // behind, or one that ignored SIGTERM) is killed.
+  ::killpg(pid_, SIGKILL);
+  if (!status) reap(pid_, 5000ms);
+  return status;
+}
+
+std::string LaunchedServer::error_output() const {
+  std::ifstream in(stderr_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace echo::bench

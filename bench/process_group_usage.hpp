@@ -1,0 +1,31 @@
+#pragma once
+// What a server costs the machine, summed over its whole process group (the
+// server and every child it forked), read from /proc.
+//
+// - CPU: user+system time of every live member, plus the time of children
+//   they already reaped (cutime/cstime), so short-lived forked children that
+//   came and went are counted too.
+// - Memory: PSS (proportional set size, from smaps_rollup): a page shared by
+//   N processes counts 1/N in each, so the copy-on-write pages of forked
+//   children are not counted N times, as RSS would.
+// - Context switches: voluntary + involuntary of the live members.
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+namespace echo::bench {
+
+struct ProcessGroupUsage {
+  double cpu_s = 0;
+  double pss_mib = 0;
+  unsigned threads = 0;
+  unsigned processes = 0;
+  std::uint64_t context_switches = 0;
+};
+
+/// One sample of process group `pgid`. Members that exit while it is being
+/// read are skipped.
+ProcessGroupUsage sample_process_group(pid_t pgid);
+
+}  // namespace echo::bench
