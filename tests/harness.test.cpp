@@ -1,0 +1,131 @@
+// The benchmark harness: process-group accounting against a child of known
+// cost, failed starts reported as errors (never numbers), and one quick case
+// per model producing every counter with sane values.
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "bench_case.hpp"
+#include "case_runner.hpp"
+#include "launched_server.hpp"
+#include "process_group_usage.hpp"
+#include "support/model_param.hpp"
+#include "support/server_process.hpp"
+
+namespace echo::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+BenchCase throughput_case(const std::string& model, unsigned connections = 16) {
+  BenchCase c;
+  c.model = model;
+  c.connections = connections;
+  return c;
+}
+
+TEST(ProcessGroupUsage, CountsCpuOfLiveAndReapedChildrenWithinTwentyPercent) {
+  LaunchedServer burner = LaunchedServer::start({ECHO_CPU_BURNER_PATH}, {});
+  const ProcessGroupUsage usage = sample_process_group(burner.pid());
+  EXPECT_EQ(usage.processes, 2u);  // the parent and live child B
+  EXPECT_NEAR(usage.cpu_s, 0.8, 0.16);
+  EXPECT_EQ(burner.stop(), 0);
+}
+
+TEST(ProcessGroupUsage, PssCountsCopyOnWritePagesOnce) {
+  LaunchedServer burner = LaunchedServer::start({ECHO_CPU_BURNER_PATH}, {});
+  const ProcessGroupUsage usage = sample_process_group(burner.pid());
+  // 64 MiB shared by two processes: RSS would add up to ~128 MiB.
+  EXPECT_GT(usage.pss_mib, 60.0);
+  EXPECT_LT(usage.pss_mib, 80.0);
+  burner.stop();
+}
+
+TEST(LaunchedServer, SilentServerTimesOutWithAReason) {
+  LaunchOptions options;
+  options.ready_timeout = 300ms;
+  try {
+    LaunchedServer::start({"/bin/sleep", "30"}, options);
+    FAIL() << "expected a timeout";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("no ready line"), std::string::npos) << error.what();
+  }
+}
+
+TEST(LaunchedServer, ParsesCpuLists) {
+  EXPECT_EQ(parse_cpu_list("0,2-4"), (std::vector<int>{0, 2, 3, 4}));
+  EXPECT_THROW(parse_cpu_list("x"), std::invalid_argument);
+  EXPECT_THROW(parse_cpu_list("3-1"), std::invalid_argument);
+}
+
+TEST(RunCase, ServerThatCannotStartIsAnErrorNotANumber) {
+  RunSettings settings;
+  settings.echo_server = "/nonexistent/echo-server";
+  const CaseResult result = run_case(throughput_case("thread-pool"), settings);
+  EXPECT_FALSE(result.ok);
+  EXPECT_NE(result.error.find("ready line"), std::string::npos) << result.error;
+  EXPECT_TRUE(result.counters.empty());
+}
+
+TEST(RunCase, UnknownModelIsAnErrorQuotingTheServer) {
+  RunSettings settings;
+  settings.echo_server = testing::echo_server_path();
+  const CaseResult result = run_case(throughput_case("no-such-model"), settings);
+  EXPECT_FALSE(result.ok);
+  EXPECT_NE(result.error.find("valid models"), std::string::npos) << result.error;
+}
+
+class QuickCase : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(QuickCase, ProducesEveryCounterWithSaneValues) {
+  RunSettings settings;
+  settings.echo_server = testing::echo_server_path();
+  settings.duration_s = 0.4;
+  settings.warmup_s = 0.1;
+  const CaseResult result = run_case(throughput_case(GetParam(), 8), settings);
+  ASSERT_TRUE(result.ok) << result.error;
+  const auto& c = result.counters;
+  for (const char* name :
+       {"msgs_per_s", "bytes_per_s", "p50_us", "p99_us", "p999_us", "max_us",
+        "server_cpu_us_per_msg", "client_cpu_us_per_msg", "server_pss_mib", "server_threads",
+        "server_processes", "server_ctx_switches_per_msg", "errors", "mismatches", "connected"}) {
+    EXPECT_TRUE(c.count(name)) << name;
+  }
+  EXPECT_GT(c.at("msgs_per_s"), 0);
+  EXPECT_LE(c.at("p50_us"), c.at("p99_us"));
+  EXPECT_LE(c.at("p99_us"), c.at("max_us"));
+  EXPECT_GT(c.at("server_cpu_us_per_msg"), 0);
+  EXPECT_GT(c.at("server_pss_mib"), 0);
+  EXPECT_EQ(c.at("connected"), 8);
+  EXPECT_EQ(c.at("errors"), 0);
+  EXPECT_EQ(c.at("mismatches"), 0);
+  if (GetParam() == "fork-per-connection") {
+    EXPECT_GT(c.at("server_processes"), 1);  // the children are counted
+  }
+  if (GetParam() == "thread-per-connection") {
+    EXPECT_GT(c.at("server_threads"), 8);  // a thread per connection
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryModel, QuickCase,
+                         ::testing::Values("thread-per-connection", "thread-pool",
+                                           "fork-per-connection", "asio-coroutine"),
+                         testing::model_test_name);
+
+TEST(BenchMatrix, NamesAreUniqueAndEveryScenarioAppears) {
+  for (const char* matrix : {"quick", "default", "full"}) {
+    const auto cases = build_matrix(matrix, {{"socat", "socat TCP-LISTEN:{port},fork PIPE"}});
+    std::set<std::string> names, scenarios;
+    for (const auto& c : cases) {
+      EXPECT_TRUE(names.insert(c.name()).second) << "duplicate " << c.name();
+      scenarios.insert(scenario_name(c.scenario));
+    }
+    EXPECT_EQ(scenarios.size(), 6u) << matrix;
+    EXPECT_TRUE(names.count("throughput/tcp/socat/conns:16/size:64")) << matrix;
+  }
+  EXPECT_THROW(build_matrix("huge", {}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace echo::bench

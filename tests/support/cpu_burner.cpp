@@ -1,0 +1,61 @@
+// A stand-in "server" with a known cost, for the harness accounting tests:
+// it touches 64 MiB, then forks child A (burns 300 ms of CPU and exits; the
+// parent reaps it) and child B (burns 300 ms and stays alive, sharing the
+// 64 MiB copy-on-write), burns 200 ms itself, prints the ready line and waits
+// for SIGTERM. The whole group has then used 800 ms of CPU, and its PSS is
+// about 64 MiB, though its RSS adds up to about 128.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <vector>
+
+namespace {
+
+void burn_cpu_ms(long ms) {
+  timespec start{}, now{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &start);
+  do {
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1'000'000 < ms);
+}
+
+}  // namespace
+
+int main() {
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &term, nullptr);
+
+  std::vector<char> memory(64 << 20);
+  for (std::size_t i = 0; i < memory.size(); i += 4096) memory[i] = 1;
+
+  const pid_t a = ::fork();
+  if (a == 0) {
+    burn_cpu_ms(300);
+    ::_exit(0);
+  }
+  const pid_t b = ::fork();
+  if (b == 0) {
+    burn_cpu_ms(300);
+    int signal_number;
+    ::sigwait(&term, &signal_number);
+    ::_exit(0);
+  }
+  ::waitpid(a, nullptr, 0);
+  burn_cpu_ms(200);
+  // Let B finish burning before announcing readiness.
+  ::usleep(400'000);
+  std::printf("listening on 127.0.0.1:1\n");
+  std::fflush(stdout);
+
+  int signal_number;
+  ::sigwait(&term, &signal_number);
+  ::kill(b, SIGTERM);
+  ::waitpid(b, nullptr, 0);
+  return memory[4096] == 1 ? 0 : 1;  // also keeps the memory alive until here
+}

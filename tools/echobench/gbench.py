@@ -1,0 +1,73 @@
+"""Reads echo-bench's Google Benchmark JSON into one flat row per case.
+
+A case name such as "latency/tcp/thread-pool/conns:16/size:64/rate:50%" is
+split into columns (scenario, protocol, model, conns, size, rate_pct, work_us,
+block_us); the user counters become columns of their own. Google Benchmark's
+own CSV reporter is deprecated, hence this.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Columns always present, in this order; counters follow in sorted order.
+KEY_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "rate_pct", "work_us",
+               "block_us", "repetition", "error"]
+
+
+class BenchJsonError(ValueError):
+    """The file is not echo-bench JSON; the message names the file and the reason."""
+
+
+def parse_case_name(name: str) -> dict[str, Any]:
+    """Splits "SCENARIO/PROTO/MODEL/key:value/..." into fields."""
+    parts = [p for p in name.split("/") if p not in ("manual_time", "real_time") and not p.startswith("iterations:")]
+    if len(parts) < 3:
+        raise ValueError(f"not an echo-bench case name: {name!r}")
+    fields: dict[str, Any] = {"scenario": parts[0], "protocol": parts[1], "model": parts[2],
+                              "conns": "", "size": "", "rate_pct": "", "work_us": "", "block_us": ""}
+    for part in parts[3:]:
+        key, _, value = part.partition(":")
+        if key == "rate":
+            fields["rate_pct"] = int(value.rstrip("%"))
+        elif key in fields:
+            fields[key] = int(value)
+    return fields
+
+
+def load_rows(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows (one per case and repetition, aggregates left out) and the context."""
+    try:
+        with open(path, encoding="utf-8") as source:
+            document = json.load(source)
+    except (OSError, json.JSONDecodeError) as error:
+        raise BenchJsonError(f"{path}: {error}") from error
+    if not isinstance(document, dict) or "benchmarks" not in document:
+        raise BenchJsonError(f"{path}: no 'benchmarks' list: not Google Benchmark JSON")
+    rows = []
+    for entry in document["benchmarks"]:
+        if entry.get("run_type") == "aggregate":
+            continue
+        base_name = entry.get("run_name", entry["name"])
+        row: dict[str, Any] = {"name": base_name.split("/iterations:")[0]}
+        row.update(parse_case_name(base_name))
+        row["repetition"] = entry.get("repetition_index", 0)
+        row["error"] = entry.get("error_message", "") if entry.get("error_occurred") else ""
+        for key, value in entry.items():
+            if key not in KNOWN_GBENCH_FIELDS and isinstance(value, (int, float)):
+                row[key] = value
+        rows.append(row)
+    return rows, document.get("context", {})
+
+
+# Google Benchmark's own per-run fields; everything else numeric is a counter.
+KNOWN_GBENCH_FIELDS = {
+    "family_index", "per_family_instance_index", "repetitions", "repetition_index", "threads",
+    "iterations", "real_time", "cpu_time", "error_occurred",
+}
+
+
+def columns_of(rows: list[dict[str, Any]]) -> list[str]:
+    counters = sorted({key for row in rows for key in row} - set(KEY_COLUMNS))
+    return KEY_COLUMNS + counters
