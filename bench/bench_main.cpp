@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "bench_case.hpp"
 #include "bench_context.hpp"
@@ -94,6 +95,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--echo-server", settings.echo_server, "echo-server binary")
       ->capture_default_str();
+  std::string server_extra_args;
+  app.add_option("--server-extra-args", server_extra_args,
+                 "Extra echo-server arguments for every case, e.g. '--threads 2' (tools/gate's "
+                 "qualification injects a slowdown with '--work-us 0.5')");
   app.footer(
       "Google Benchmark's flags pass through, e.g. --benchmark_filter=REGEX,\n"
       "--benchmark_repetitions=N, --benchmark_out=FILE --benchmark_out_format=json,\n"
@@ -133,6 +138,8 @@ int main(int argc, char** argv) {
     std::cerr << "echo-bench: " << error.what() << "\n";
     return 2;
   }
+  std::istringstream extra_words(server_extra_args);
+  for (std::string word; extra_words >> word;) settings.server_extra_args.push_back(word);
   raise_descriptor_limit();
 
   static Progress progress;
@@ -153,7 +160,8 @@ int main(int argc, char** argv) {
                                 {"server_cpus", server_cpus.empty() ? "unpinned" : server_cpus},
                                 {"client_cpus", client_cpus.empty() ? "unpinned" : client_cpus},
                                 {"duration_s", std::to_string(settings.duration_s)},
-                                {"warmup_s", std::to_string(settings.warmup_s)}});
+                                {"warmup_s", std::to_string(settings.warmup_s)},
+                                {"server_extra_args", server_extra_args}});
   for (const auto& [key, value] : context) benchmark::AddCustomContext(key, value);
 
   std::vector<char*> rest;

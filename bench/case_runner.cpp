@@ -24,6 +24,7 @@ std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& sett
   if (c.model == "fork-per-connection") {
     argv.insert(argv.end(), {"--max-connections", std::to_string(std::max(c.connections, 1024u))});
   }
+  argv.insert(argv.end(), settings.server_extra_args.begin(), settings.server_extra_args.end());
   return argv;
 }
 

@@ -15,9 +15,10 @@ struct RunSettings {
   std::string echo_server;  ///< path of the echo-server binary
   double duration_s = 1.0;  ///< measured window per case
   double warmup_s = 0.3;
-  unsigned client_threads = 1;   ///< echo-load threads (at most one per connection)
-  std::vector<int> server_cpus;  ///< pin the server here (empty: no pinning)
-  double idle_budget_s = 20;     ///< idle-scale: time allowed to open connections
+  unsigned client_threads = 1;                 ///< echo-load threads (at most one per connection)
+  std::vector<int> server_cpus;                ///< pin the server here (empty: no pinning)
+  double idle_budget_s = 20;                   ///< idle-scale: time allowed to open connections
+  std::vector<std::string> server_extra_args;  ///< appended to every echo-server command
 };
 
 struct CaseResult {

@@ -73,7 +73,7 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
   app.add_flag("-u,--udp", config.udp, "Serve UDP datagrams instead of TCP connections");
   app.add_option("--work-us", config.work.cpu_us,
                  "Per message: burn this many microseconds of CPU (simulated computation)")
-      ->check(CLI::Range(0, 1000000))
+      ->check(CLI::Range(0.0, 1000000.0))
       ->capture_default_str();
   app.add_option("--block-us", config.work.block_us,
                  "Per message: sleep this many microseconds (simulated blocking call)")

@@ -11,7 +11,7 @@
 namespace echo {
 
 struct SimulatedWork {
-  unsigned cpu_us = 0;    ///< busy-loop this long
+  double cpu_us = 0;      ///< busy-loop this long (fractions allowed, for fine tuning)
   unsigned block_us = 0;  ///< then sleep this long
 
   [[nodiscard]] bool none() const { return cpu_us == 0 && block_us == 0; }
@@ -20,7 +20,8 @@ struct SimulatedWork {
     if (cpu_us > 0) {
       // Each iteration reads the clock, a call the compiler must keep, so the
       // loop cannot be optimised away.
-      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(cpu_us);
+      const auto until = std::chrono::steady_clock::now() +
+                         std::chrono::nanoseconds(static_cast<long long>(cpu_us * 1000));
       while (std::chrono::steady_clock::now() < until) {
       }
     }

@@ -36,35 +36,47 @@ def parse_case_name(name: str) -> dict[str, Any]:
     return fields
 
 
-def load_rows(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Rows (one per case and repetition, aggregates left out) and the context."""
+def load_runs(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Any Google Benchmark JSON: one dict per run (aggregates left out) with
+    name, repetition, error and every numeric field; plus the context."""
     try:
         with open(path, encoding="utf-8") as source:
             document = json.load(source)
     except (OSError, json.JSONDecodeError) as error:
         raise BenchJsonError(f"{path}: {error}") from error
-    if not isinstance(document, dict) or "benchmarks" not in document:
+    if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
         raise BenchJsonError(f"{path}: no 'benchmarks' list: not Google Benchmark JSON")
-    rows = []
+    runs = []
     for entry in document["benchmarks"]:
         if entry.get("run_type") == "aggregate":
             continue
-        base_name = entry.get("run_name", entry["name"])
-        row: dict[str, Any] = {"name": base_name.split("/iterations:")[0]}
-        row.update(parse_case_name(base_name))
-        row["repetition"] = entry.get("repetition_index", 0)
-        row["error"] = entry.get("error_message", "") if entry.get("error_occurred") else ""
+        run: dict[str, Any] = {"name": entry.get("run_name", entry.get("name", "?")).split("/iterations:")[0],
+                               "repetition": entry.get("repetition_index", 0),
+                               "error": entry.get("error_message", "") if entry.get("error_occurred") else ""}
         for key, value in entry.items():
-            if key not in KNOWN_GBENCH_FIELDS and isinstance(value, (int, float)):
-                row[key] = value
-        rows.append(row)
-    return rows, document.get("context", {})
+            if key not in KNOWN_GBENCH_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                run[key] = value
+        runs.append(run)
+    return runs, document.get("context", {})
+
+
+def load_rows(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """echo-bench JSON: runs with the case name split into columns."""
+    runs, context = load_runs(path)
+    rows = []
+    for run in runs:
+        try:
+            fields = parse_case_name(run["name"])
+        except ValueError as error:
+            raise BenchJsonError(f"{path}: {error}") from error
+        rows.append({"name": run["name"], **fields, **{k: v for k, v in run.items() if k != "name"}})
+    return rows, context
 
 
 # Google Benchmark's own per-run fields; everything else numeric is a counter.
 KNOWN_GBENCH_FIELDS = {
     "family_index", "per_family_instance_index", "repetitions", "repetition_index", "threads",
-    "iterations", "real_time", "cpu_time", "error_occurred",
+    "iterations", "error_occurred",
 }
 
 

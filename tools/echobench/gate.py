@@ -1,0 +1,260 @@
+"""The performance-regression gate: build two revisions side by side, run the
+gated cases on both in interleaved pairs, and decide with echobench.stats.
+
+The design is for shared, noisy 2-core runners, where numbers from another
+machine or from the previous run alone are either blind or flaky:
+- both builds run in the same job, so machine differences cancel;
+- runs alternate (the order within each pair rotates), with a fresh server
+  process per case and run, so slow drifts hit both sides alike;
+- the test is on paired log-ratios, so a pair shares its moment's noise;
+- an A/A control (base against itself) measures this run's noise: when it
+  alone moves more than the threshold, nothing can be concluded;
+- a flagged case is measured again once and fails only if it flags again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import stats
+from .gbench import BenchJsonError, load_runs
+
+# A small fixed set that touches every model (about 8 cases keeps a gate
+# run under 10 minutes on 2 cores).
+GATED_CASES = [
+    "throughput/tcp/thread-per-connection/conns:16/size:64",
+    "throughput/tcp/thread-pool/conns:16/size:64",
+    "throughput/tcp/fork-per-connection/conns:16/size:64",
+    "throughput/tcp/asio-coroutine/conns:16/size:64",
+    "throughput/tcp/asio-coroutine/conns:256/size:16384",
+    "throughput/tcp/iterative/conns:1/size:64",
+    "throughput/udp/asio-coroutine/conns:16/size:64",
+    "churn/tcp/fork-per-connection/conns:4/size:64",
+]
+
+# (counter, higher is better)
+ECHO_METRICS = [("msgs_per_s", True), ("server_cpu_us_per_msg", False)]
+
+
+class GateError(RuntimeError):
+    """Usage or build problem: exit status 2."""
+
+
+@dataclass
+class Settings:
+    pairs: int = 8
+    alpha: float = 0.01
+    threshold: float = 0.05
+    duration_s: float = 1.0
+    warmup_s: float = 0.3
+    cases: list[str] = field(default_factory=lambda: list(GATED_CASES))
+    time_budget_s: float = 0  # 0 = none
+    candidate_server_args: str = ""  # only for qualification (injected slowdown)
+
+
+def metrics_for(runs: list[dict[str, Any]]) -> list[tuple[str, bool]]:
+    """echo-bench's counters, or what any Google Benchmark JSON has."""
+    present = set().union(*(r.keys() for r in runs)) if runs else set()
+    if "msgs_per_s" in present:
+        return [m for m in ECHO_METRICS if m[0] in present]
+    if "items_per_second" in present:
+        return [("items_per_second", True)]
+    return [("real_time", False)]
+
+
+def verdict_rows(base: dict[str, list[dict[str, Any]]], candidate: dict[str, list[dict[str, Any]]],
+                 settings: Settings) -> list[dict[str, Any]]:
+    """One row per case and metric. `base`/`candidate` map case -> runs, in
+    pairing order."""
+    rows = []
+    for case in base:
+        runs = [r for r in base[case] + candidate.get(case, []) if not r["error"]]
+        for metric, higher in metrics_for(runs):
+            b = [r.get(metric, 0) for r in base[case] if not r["error"]]
+            c = [r.get(metric, 0) for r in candidate.get(case, []) if not r["error"]]
+            n = min(len(b), len(c))
+            differences = stats.log_ratios(b[:n], c[:n], higher)
+            verdict = stats.decide(differences, settings.alpha, settings.threshold)
+            rows.append({"case": case, "metric": metric, "base": median_or_zero(b), "candidate": median_or_zero(c),
+                         "verdict": verdict})
+    return rows
+
+
+def median_or_zero(values: list[float]) -> float:
+    import statistics
+
+    return statistics.median(values) if values else 0.0
+
+
+def markdown_table(rows: list[dict[str, Any]], title: str) -> str:
+    lines = [f"### {title}", "",
+             "| case | metric | base | candidate | change | 95% interval | p | verdict |",
+             "|---|---|---:|---:|---:|---|---:|---|"]
+    for row in rows:
+        v: stats.Verdict = row["verdict"]
+        low, high = v.interval
+        verdict = v.verdict + (f" ({v.reason})" if v.reason else "")
+        lines.append(f"| {row['case']} | {row['metric']} | {row['base']:,.2f} | {row['candidate']:,.2f} | "
+                     f"{v.median_change:+.1%} | [{low:+.1%}, {high:+.1%}] | {v.p_value:.4f} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+def group_by_case(runs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for run in sorted(runs, key=lambda r: r["repetition"]):
+        grouped.setdefault(run["name"], []).append(run)
+    return grouped
+
+
+# --- running builds ---------------------------------------------------------
+
+def sh(argv: list[str], cwd: str | None = None, quiet: bool = True) -> str:
+    done = subprocess.run(argv, cwd=cwd, capture_output=quiet, text=True, check=False)
+    if done.returncode != 0:
+        output = (done.stderr or "") + (done.stdout or "") if quiet else ""
+        raise GateError(f"{' '.join(argv)} failed ({done.returncode}) {output[-2000:]}")
+    return done.stdout or ""
+
+
+def build_revision(repo: str, revision: str | None, work_dir: str) -> str:
+    """Builds echo-bench and echo-server for `revision` (None: the working
+    tree) in release; returns the echo-bench path."""
+    if revision is None:
+        source, build = repo, os.path.join(repo, "build", "release")
+    else:
+        commit = sh(["git", "rev-parse", "--verify", revision + "^{commit}"], cwd=repo).strip()
+        source = os.path.join(work_dir, "src-" + commit[:12])
+        if not os.path.isdir(source):
+            sh(["git", "worktree", "add", "--detach", source, commit], cwd=repo)
+        build = os.path.join(source, "build", "gate")
+    sh(["cmake", "-S", source, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DECHO_BUILD_TESTS=OFF"])
+    sh(["cmake", "--build", build, "-j2", "--target", "echo-bench", "echo-server"])
+    bench = os.path.join(build, "bench", "echo-bench")
+    if not os.path.exists(bench):
+        raise GateError(f"revision {revision or 'working tree'} has no echo-bench")
+    return bench
+
+
+def run_bench(bench: str, cases: list[str], settings: Settings, extra_server_args: str = "") -> list[dict[str, Any]]:
+    """One run of every case in `cases` on one build; returns its runs."""
+    pattern = "^(" + "|".join(c.replace(".", "\\.") for c in cases) + ")(/|$)"
+    cores = os.cpu_count() or 1
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
+        path = out.name
+    argv = [bench, "--matrix=default", f"--benchmark_filter={pattern}", f"--duration={settings.duration_s}",
+            f"--warmup={settings.warmup_s}", f"--benchmark_out={path}", "--benchmark_out_format=json"]
+    if cores >= 2:  # server and load generator on different cores
+        argv += ["--server-cpus=1", "--client-cpus=0"]
+    if extra_server_args:
+        argv.append(f"--server-extra-args={extra_server_args}")
+    subprocess.run(argv, capture_output=True, text=True, check=False)
+    try:
+        runs, _ = load_runs(path)
+    except BenchJsonError as error:
+        raise GateError(f"echo-bench produced no results: {error}") from error
+    finally:
+        os.unlink(path)
+    return runs
+
+
+def interleaved_pairs(base_bench: str, candidate_bench: str, cases: list[str], settings: Settings,
+                      log=print, deadline: float = 0) -> tuple[dict, dict, dict]:
+    """Runs A, B and A' (the A/A control) per pair, rotating their order.
+    Returns case -> runs for base, candidate and control."""
+    base: dict[str, list] = {c: [] for c in cases}
+    candidate: dict[str, list] = {c: [] for c in cases}
+    control: dict[str, list] = {c: [] for c in cases}
+    sides = [("A", base_bench, base, ""), ("B", candidate_bench, candidate, settings.candidate_server_args),
+             ("A'", base_bench, control, "")]
+    for pair in range(settings.pairs):
+        if deadline and time.monotonic() > deadline:
+            log(f"gate: time budget used up after {pair} pairs")
+            break
+        order = sides[pair % 3:] + sides[:pair % 3]
+        for label, bench, into, extra in order:
+            for run in run_bench(bench, cases, settings, extra):
+                if run["name"] in into:
+                    into[run["name"]].append(run)
+        log(f"gate: pair {pair + 1}/{settings.pairs} done ({'-'.join(s[0] for s in order)})")
+    return base, candidate, control
+
+
+def overall(rows: list[dict[str, Any]], control_rows: list[dict[str, Any]], threshold: float) -> tuple[str, str]:
+    noisy = [r for r in control_rows if abs(r["verdict"].median_change) > threshold]
+    if noisy:
+        worst = max(noisy, key=lambda r: abs(r["verdict"].median_change))
+        return "inconclusive", (f"the A/A control moved {worst['verdict'].median_change:+.1%} on "
+                                f"{worst['case']} ({worst['metric']}), more than the {threshold:.0%} threshold")
+    if any(r["verdict"].verdict == "regression" for r in rows):
+        return "regression", "confirmed on a second measurement"
+    if any(r["verdict"].verdict == "inconclusive" for r in rows):
+        return "inconclusive", "too few pairs to decide"
+    return "pass", ""
+
+
+EXIT_CODES = {"pass": 0, "regression": 1, "inconclusive": 3}
+
+
+def run_gate(repo: str, base_rev: str, candidate_rev: str | None, settings: Settings, log=print) -> tuple[str, str]:
+    """Returns (verdict, markdown report)."""
+    started = time.monotonic()
+    deadline = started + settings.time_budget_s if settings.time_budget_s else 0
+    work_dir = os.path.join(repo, "build", "gate")
+    os.makedirs(work_dir, exist_ok=True)
+    log(f"gate: building base {base_rev} and candidate {candidate_rev or 'working tree'}")
+    base_bench = build_revision(repo, base_rev, work_dir)
+    candidate_bench = build_revision(repo, candidate_rev, work_dir)
+
+    base, candidate, control = interleaved_pairs(base_bench, candidate_bench, settings.cases, settings, log, deadline)
+    rows = verdict_rows(base, candidate, settings)
+    control_rows = verdict_rows(base, control, settings)
+
+    flagged = sorted({r["case"] for r in rows if r["verdict"].verdict == "regression"})
+    rerun_rows: list[dict[str, Any]] = []
+    if flagged:
+        log(f"gate: {len(flagged)} case(s) flagged, measuring them again: {', '.join(flagged)}")
+        b2, c2, _ = interleaved_pairs(base_bench, candidate_bench, flagged, settings, log)
+        rerun_rows = verdict_rows(b2, c2, settings)
+        confirmed = {(r["case"], r["metric"]) for r in rerun_rows if r["verdict"].verdict == "regression"}
+        for row in rows:
+            if row["verdict"].verdict == "regression" and (row["case"], row["metric"]) not in confirmed:
+                row["verdict"].verdict = "pass"
+                row["verdict"].reason = "flagged once, not confirmed on re-run"
+
+    verdict, why = overall(rows, control_rows, settings.threshold)
+    report = [f"## Performance gate: {verdict.upper()}" + (f" ({why})" if why else ""), "",
+              f"Base `{base_rev}`, candidate `{candidate_rev or 'working tree'}`; {settings.pairs} interleaved "
+              f"pairs per case, one-sided Wilcoxon signed-rank on paired log-ratios, regression when p < "
+              f"{settings.alpha} and the median is more than {settings.threshold:.0%} worse; "
+              f"{time.monotonic() - started:.0f} s.", "",
+              markdown_table(rows, "Candidate against base"),
+              markdown_table(control_rows, "A/A control (base against itself)")]
+    if rerun_rows:
+        report.append(markdown_table(rerun_rows, "Re-run of the flagged cases"))
+    return verdict, "\n".join(report)
+
+
+def compare_files(base_path: str, candidate_path: str, settings: Settings) -> tuple[str, str]:
+    """The statistics alone, on two Google Benchmark JSON files with
+    repetitions (paired by repetition_index)."""
+    base_runs, _ = load_runs(base_path)
+    candidate_runs, _ = load_runs(candidate_path)
+    base, candidate = group_by_case(base_runs), group_by_case(candidate_runs)
+    missing = sorted(set(base) ^ set(candidate))
+    common = {name: runs for name, runs in base.items() if name in candidate}
+    if not common:
+        raise GateError(f"{base_path} and {candidate_path} have no benchmark in common")
+    rows = verdict_rows(common, candidate, settings)
+    verdict, why = overall(rows, [], settings.threshold)
+    report = [f"## Performance comparison: {verdict.upper()}" + (f" ({why})" if why else ""), "",
+              markdown_table(rows, f"{candidate_path} against {base_path}")]
+    if missing:
+        report.append("Not in both files (ignored): " + ", ".join(missing))
+    return verdict, "\n".join(report)
