@@ -202,8 +202,9 @@ def overall(rows: list[dict[str, Any]], control_rows: list[dict[str, Any]], thre
 EXIT_CODES = {"pass": 0, "regression": 1, "inconclusive": 3}
 
 
-def run_gate(repo: str, base_rev: str, candidate_rev: str | None, settings: Settings, log=print) -> tuple[str, str]:
-    """Returns (verdict, markdown report)."""
+def run_gate(repo: str, base_rev: str, candidate_rev: str | None, settings: Settings,
+             log=print) -> tuple[str, str, list[dict[str, Any]]]:
+    """Returns (verdict, markdown report, verdict rows)."""
     started = time.monotonic()
     deadline = started + settings.time_budget_s if settings.time_budget_s else 0
     work_dir = os.path.join(repo, "build", "gate")
@@ -238,7 +239,7 @@ def run_gate(repo: str, base_rev: str, candidate_rev: str | None, settings: Sett
               markdown_table(control_rows, "A/A control (base against itself)")]
     if rerun_rows:
         report.append(markdown_table(rerun_rows, "Re-run of the flagged cases"))
-    return verdict, "\n".join(report)
+    return verdict, "\n".join(report), rows
 
 
 def compare_files(base_path: str, candidate_path: str, settings: Settings) -> tuple[str, str]:

@@ -1,0 +1,53 @@
+"""tools/gate --compare on golden Google Benchmark JSON files: pairing by
+repetition_index, verdicts, and exit statuses."""
+
+import os
+import subprocess
+import sys
+import unittest
+
+from echobench.gate import Settings, compare_files
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+GATE = os.path.join(os.path.dirname(__file__), "..", "..", "gate")
+
+
+def data(name: str) -> str:
+    return os.path.join(DATA, name)
+
+
+class CompareFiles(unittest.TestCase):
+    def test_same_performance_passes(self):
+        verdict, report = compare_files(data("gbench_base.json"), data("gbench_same.json"), Settings())
+        self.assertEqual(verdict, "pass")
+        self.assertIn("items_per_second", report)
+
+    def test_twelve_percent_slower_is_a_regression(self):
+        verdict, report = compare_files(data("gbench_base.json"), data("gbench_slower.json"), Settings())
+        self.assertEqual(verdict, "regression")
+        self.assertIn("BM_echo/conns:16", report)
+
+    def test_three_repetitions_are_too_few(self):
+        verdict, _ = compare_files(data("gbench_base.json"), data("gbench_three_reps.json"), Settings())
+        self.assertEqual(verdict, "inconclusive")
+
+
+class GateCommandLine(unittest.TestCase):
+    def run_gate(self, *args):
+        return subprocess.run([sys.executable, GATE, *args], capture_output=True, text=True, check=False)
+
+    def test_exit_statuses(self):
+        self.assertEqual(self.run_gate("--compare", data("gbench_base.json"), data("gbench_same.json")).returncode, 0)
+        self.assertEqual(self.run_gate("--compare", data("gbench_base.json"), data("gbench_slower.json")).returncode, 1)
+        self.assertEqual(self.run_gate("--compare", data("gbench_base.json"),
+                                       data("gbench_three_reps.json")).returncode, 3)
+
+    def test_bad_input_is_a_usage_error(self):
+        done = self.run_gate("--compare", data("good.csv"), data("gbench_same.json"))
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("good.csv", done.stderr)
+        self.assertEqual(self.run_gate("--pairs", "0", "--compare", "a", "b").returncode, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,51 @@
+"""The results CSV reader: typed rows, and errors that name file, line and column."""
+
+import os
+import unittest
+
+from echobench.results_csv import ResultsCsvError, read_results, successful
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+
+
+def data(name: str) -> str:
+    return os.path.join(DATA, name)
+
+
+class ReadResults(unittest.TestCase):
+    def test_numbers_become_numbers_and_empty_cells_are_left_out(self):
+        rows = read_results(data("good.csv"))
+        self.assertEqual(len(rows), 13)
+        first = rows[0]
+        self.assertEqual(first["conns"], 1)
+        self.assertIsInstance(first["conns"], int)
+        self.assertEqual(first["msgs_per_s"], 10000.0)
+        self.assertNotIn("rate_pct", first)
+        self.assertEqual(rows[7]["rate_pct"], 50)
+
+    def test_failed_cases_are_kept_but_filtered_by_successful(self):
+        rows = read_results(data("good.csv"))
+        self.assertEqual(rows[-1]["error"], "server exited with status 1")
+        self.assertEqual(len(successful(rows)), 12)
+
+    def test_empty_file_is_an_error_naming_the_file(self):
+        with self.assertRaisesRegex(ResultsCsvError, r"empty\.csv: empty file"):
+            read_results(data("empty.csv"))
+
+    def test_missing_column_names_the_column_and_line_1(self):
+        with self.assertRaisesRegex(ResultsCsvError, r"missing_column\.csv:1: missing column\(s\): model"):
+            read_results(data("missing_column.csv"))
+
+    def test_wrong_type_names_line_and_column(self):
+        with self.assertRaisesRegex(ResultsCsvError, r"bad_number\.csv:3: column 'msgs_per_s': 'fast' is not a number"):
+            read_results(data("bad_number.csv"))
+        with self.assertRaisesRegex(ResultsCsvError, r"bad_integer\.csv:2: column 'conns': '1\.5' is not a whole"):
+            read_results(data("bad_integer.csv"))
+
+    def test_missing_file_is_an_error(self):
+        with self.assertRaisesRegex(ResultsCsvError, r"nope\.csv"):
+            read_results(data("nope.csv"))
+
+
+if __name__ == "__main__":
+    unittest.main()
