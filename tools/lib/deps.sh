@@ -11,7 +11,7 @@ ECHO_BUILD_PACKAGES=(
   libboost1.81-dev libboost-thread1.81-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
 )
-ECHO_TEST_PACKAGES=(socat netcat-openbsd python3)
+ECHO_TEST_PACKAGES=(socat netcat-openbsd python3 python3-matplotlib python3-numpy)
 # The main job also builds Asio's own example servers (shipped in the doc
 # package) to measure the models against, cross-checks echo-load with
 # redis-benchmark, and draws charts.
