@@ -57,6 +57,8 @@ class Settings:
     cases: list[str] = field(default_factory=lambda: list(GATED_CASES))
     time_budget_s: float = 0  # 0 = none
     candidate_server_args: str = ""  # only for qualification (injected slowdown)
+    # Per-case override of candidate_server_args (a slowdown sized per case).
+    candidate_args_by_case: dict[str, str] = field(default_factory=dict)
 
 
 def metrics_for(runs: list[dict[str, Any]]) -> list[tuple[str, bool]]:
@@ -171,17 +173,24 @@ def interleaved_pairs(base_bench: str, candidate_bench: str, cases: list[str], s
     base: dict[str, list] = {c: [] for c in cases}
     candidate: dict[str, list] = {c: [] for c in cases}
     control: dict[str, list] = {c: [] for c in cases}
-    sides = [("A", base_bench, base, ""), ("B", candidate_bench, candidate, settings.candidate_server_args),
-             ("A'", base_bench, control, "")]
+    # Cases grouped by the extra server arguments each side gives them: one
+    # echo-bench run per group.
+    plain = {"": cases}
+    injected: dict[str, list[str]] = {}
+    for case in cases:
+        injected.setdefault(settings.candidate_args_by_case.get(case, settings.candidate_server_args), []).append(case)
+    sides = [("A", base_bench, base, plain), ("B", candidate_bench, candidate, injected),
+             ("A'", base_bench, control, plain)]
     for pair in range(settings.pairs):
         if deadline and time.monotonic() > deadline:
             log(f"gate: time budget used up after {pair} pairs")
             break
         order = sides[pair % 3:] + sides[:pair % 3]
-        for label, bench, into, extra in order:
-            for run in run_bench(bench, cases, settings, extra):
-                if run["name"] in into:
-                    into[run["name"]].append(run)
+        for _, bench, into, groups in order:
+            for extra, group in groups.items():
+                for run in run_bench(bench, group, settings, extra):
+                    if run["name"] in into:
+                        into[run["name"]].append(run)
         log(f"gate: pair {pair + 1}/{settings.pairs} done ({'-'.join(s[0] for s in order)})")
     return base, candidate, control
 
