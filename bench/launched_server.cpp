@@ -2,20 +2,16 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "child_process.hpp"
 #include "common/socket_ops.hpp"
 
 namespace echo::bench {
@@ -24,54 +20,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-std::string temp_path() {
-  std::string path = (std::filesystem::temp_directory_path() / "echo-bench-XXXXXX").string();
-  const int fd = ::mkstemp(path.data());
-  if (fd < 0) throw std::runtime_error("mkstemp failed");
-  ::close(fd);
-  return path;
-}
-
-// fork + exec into a new process group, with stdout to `stdout_fd` and
-// stderr to `stderr_path`. Between fork and exec only async-signal-safe calls.
-pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, const std::string& stderr_path,
-            const LaunchOptions& options) {
-  std::vector<char*> args;
-  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  for (const int cpu : options.cpus) CPU_SET(cpu, &cpus);
-  const int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::dup2(stdout_fd, STDOUT_FILENO);
-    ::dup2(err_fd, STDERR_FILENO);
-    if (!options.cpus.empty()) ::sched_setaffinity(0, sizeof cpus, &cpus);
-    if (options.max_fds) {
-      const rlimit limit{*options.max_fds, *options.max_fds};
-      ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(err_fd);
-  if (pid < 0) throw std::runtime_error("fork failed");
-  ::setpgid(pid, pid);  // also from the parent, so no race with killpg
-  return pid;
-}
-
-std::optional<int> reap(pid_t pid, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (done < 0 && errno != EINTR) return -1;
-    if (Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(2ms);
-  }
+SpawnOptions spawn_options(const LaunchOptions& options) {
+  SpawnOptions spawn;
+  spawn.cpus = options.cpus;
+  spawn.max_fds = options.max_fds;
+  return spawn;
 }
 
 }  // namespace
@@ -97,8 +50,9 @@ LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
                                      const LaunchOptions& options) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  const std::string stderr_path = temp_path();
-  LaunchedServer server(spawn(argv, pipe_fds[1], stderr_path, options), stderr_path);
+  const std::string stderr_path = make_temp_file();
+  LaunchedServer server(spawn_process(argv, pipe_fds[1], stderr_path, spawn_options(options)),
+                        stderr_path);
   ::close(pipe_fds[1]);
 
   static const std::regex ready("^listening on (\\S+):(\\d+)\n");
@@ -140,9 +94,10 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
   for (auto at = command.find("{port}"); at != std::string::npos; at = command.find("{port}")) {
     command.replace(at, 6, std::to_string(port));
   }
-  const std::string stderr_path = temp_path();
+  const std::string stderr_path = make_temp_file();
   const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  LaunchedServer server(spawn({"/bin/sh", "-c", "exec " + command}, null_fd, stderr_path, options),
+  LaunchedServer server(spawn_process({"/bin/sh", "-c", "exec " + command}, null_fd, stderr_path,
+                                      spawn_options(options)),
                         stderr_path);
   ::close(null_fd);
   server.port_ = port;
@@ -152,7 +107,7 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
       connect_tcp("127.0.0.1", port);
       return server;
     } catch (const std::runtime_error&) {
-      if (Clock::now() >= deadline || reap(server.pid_, 0ms)) {
+      if (Clock::now() >= deadline || wait_for_exit(server.pid_, 0ms)) {
         server.stop(100ms);
         throw std::runtime_error("'" + command + "' did not accept connections on port " +
                                  std::to_string(port) + "; stderr: " + server.error_output());
@@ -177,19 +132,14 @@ std::optional<int> LaunchedServer::stop(std::chrono::milliseconds grace) {
   if (stopped_) return std::nullopt;
   stopped_ = true;
   ::kill(pid_, SIGTERM);  // the leader: it stops its own children
-  std::optional<int> status = reap(pid_, grace);
+  std::optional<int> status = wait_for_exit(pid_, grace);
   // Whatever is left of the group we made (a server that leaves children
   // behind, or one that ignored SIGTERM) is killed.
   ::killpg(pid_, SIGKILL);
-  if (!status) reap(pid_, 5000ms);
+  if (!status) wait_for_exit(pid_, 5000ms);
   return status;
 }
 
-std::string LaunchedServer::error_output() const {
-  std::ifstream in(stderr_path_);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string LaunchedServer::error_output() const { return read_whole_file(stderr_path_); }
 
 }  // namespace echo::bench

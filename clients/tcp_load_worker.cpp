@@ -1,6 +1,9 @@
-// The TCP load loop of one thread: non-blocking connections registered once
-// with edge-triggered epoll, so the hot path is recv, memcmp, send and two
-// clock reads per message, with no epoll_ctl and no allocation.
+// The TCP load loop of one thread: non-blocking connections registered with
+// edge-triggered epoll for input only, so the hot path is recv, memcmp, send
+// and a clock read per message, with no epoll_ctl and no allocation. Output
+// readiness is asked for only while a send is blocked: watching it all the
+// time would wake this thread (and run epoll's callback on the server's send
+// path) for every ACK that frees send-buffer space.
 //
 // Closed loop: a connection keeps `pipeline` messages in flight and sends the
 // next when one has come back. Open loop: messages become due on the
@@ -39,6 +42,7 @@ struct TcpStream {
   std::uint64_t recv_seq = 0;  // message being received
   std::size_t recv_offset = 0;
   bool corrupt = false;               // the message being received differs somewhere
+  bool watching_output = false;       // EPOLLOUT requested: a send is blocked
   std::vector<std::int64_t> sent_at;  // actual send time, ring indexed by sequence
 };
 
@@ -64,13 +68,10 @@ class TcpLoadWorker final : public LoadWorker {
 
   void run(const RunWindow& window) override {
     window_ = window;
-    UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
     for (unsigned i = 0; i < streams_.size(); ++i) {
       streams_[i].index = i;
-      epoll_event event{};
-      event.events = EPOLLIN | EPOLLOUT | EPOLLET;
-      event.data.ptr = &streams_[i];
-      ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, streams_[i].fd.get(), &event);
+      watch(streams_[i], EPOLL_CTL_ADD, EPOLLIN | EPOLLET);
     }
     if (streams_.empty()) return;
     const auto count = static_cast<unsigned>(streams_.size());
@@ -95,7 +96,7 @@ class TcpLoadWorker final : public LoadWorker {
       const std::int64_t wait = std::max<std::int64_t>(0, wake - now);
       const timespec timeout{static_cast<time_t>(wait / 1'000'000'000),
                              static_cast<long>(wait % 1'000'000'000)};
-      const int n = ::epoll_pwait2(epoll.get(), events.data(), static_cast<int>(events.size()),
+      const int n = ::epoll_pwait2(epoll_.get(), events.data(), static_cast<int>(events.size()),
                                    &timeout, nullptr);
       now = now_ns();
       for (int i = 0; i < n; ++i) {
@@ -121,8 +122,13 @@ class TcpLoadWorker final : public LoadWorker {
                                MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) fail(s, errno);
-        return;  // EAGAIN: the edge-triggered EPOLLOUT will call us again
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+          fail(s, errno);
+        } else if (!s.watching_output) {  // the socket is full: wake us when it drains
+          s.watching_output = true;
+          watch(s, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT | EPOLLET);
+        }
+        return;
       }
       s.send_offset += static_cast<std::size_t>(n);
       if (s.send_offset == config_.size) {
@@ -130,6 +136,17 @@ class TcpLoadWorker final : public LoadWorker {
         s.send_offset = 0;
       }
     }
+    if (s.watching_output) {  // caught up: stop asking
+      s.watching_output = false;
+      watch(s, EPOLL_CTL_MOD, EPOLLIN | EPOLLET);
+    }
+  }
+
+  void watch(TcpStream& s, int op, std::uint32_t events) {
+    epoll_event event{};
+    event.events = events;
+    event.data.ptr = &s;
+    ::epoll_ctl(epoll_.get(), op, s.fd.get(), &event);
   }
 
   void receive(TcpStream& s, std::int64_t now) {
@@ -215,6 +232,7 @@ class TcpLoadWorker final : public LoadWorker {
   std::vector<TcpStream> streams_;
   std::vector<char> buffer_;
   RunWindow window_;
+  UniqueFd epoll_;
 };
 
 }  // namespace

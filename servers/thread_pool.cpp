@@ -216,7 +216,16 @@ class ThreadPoolServer final : public Server {
       // From here on another worker may own the connection: only its address
       // (as the epoll tag) and the fd number are used.
       const std::uint32_t wait_for = next == Next::wait_writable ? EPOLLOUT : EPOLLIN;
-      watch(fd, EPOLL_CTL_MOD, wait_for | EPOLLONESHOT, connection);
+      epoll_event event{};
+      event.events = wait_for | EPOLLONESHOT;
+      event.data.ptr = connection;
+      if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) != 0) {
+        // Cannot re-arm (the kernel is out of memory): drop this connection
+        // rather than the server. Nobody else can own it, it was never re-armed.
+        log_warning("epoll_ctl failed, closing a connection");
+        std::lock_guard lock(mutex_);
+        connections_.erase(connection);
+      }
     }
   }
 

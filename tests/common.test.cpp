@@ -180,6 +180,20 @@ TEST_F(ServerOptions, UnknownModelIsUsageErrorListingModels) {
   EXPECT_NE(parsed.message.find("alpha, beta"), std::string::npos) << parsed.message;
 }
 
+TEST_F(ServerOptions, AsioContextsIsPerThreadOrShared) {
+  EXPECT_FALSE(parse({"--model", "alpha"}).config->asio_shared_context);
+  EXPECT_TRUE(parse({"--model", "alpha", "--asio-contexts", "shared"}).config->asio_shared_context);
+  EXPECT_EQ(parse({"--model", "alpha", "--asio-contexts", "many"}).exit_code, 2);
+}
+
+TEST_F(ServerOptions, WorkMayBeAFractionOfAMicrosecond) {
+  const ParsedOptions parsed = parse({"--model", "alpha", "--work-us", "0.25", "--block-us", "10"});
+  ASSERT_TRUE(parsed.config) << parsed.message;
+  EXPECT_DOUBLE_EQ(parsed.config->work.cpu_us, 0.25);
+  EXPECT_EQ(parsed.config->work.block_us, 10u);
+  EXPECT_EQ(parse({"--model", "alpha", "--work-us", "-1"}).exit_code, 2);
+}
+
 TEST_F(ServerOptions, UdpNeedsAModelThatServesIt) {
   EXPECT_EQ(parse({"--model", "alpha", "--udp"}).exit_code, 2);
   EXPECT_TRUE(parse({"--model", "beta", "--udp"}).config);

@@ -71,6 +71,11 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   app.add_flag("-u,--udp", config.udp, "Serve UDP datagrams instead of TCP connections");
+  std::string asio_contexts = "per-thread";
+  app.add_option("--asio-contexts", asio_contexts,
+                 "asio-coroutine: an io_context per I/O thread, or one shared by all")
+      ->check(CLI::IsMember({"per-thread", "shared"}))
+      ->capture_default_str();
   app.add_option("--work-us", config.work.cpu_us,
                  "Per message: burn this many microseconds of CPU (simulated computation)")
       ->check(CLI::Range(0.0, 1000000.0))
@@ -93,6 +98,7 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
     return usage_error(what);
   }
   config.port = static_cast<std::uint16_t>(port);
+  config.asio_shared_context = asio_contexts == "shared";
 
   const auto model = std::find_if(models.begin(), models.end(),
                                   [&](const auto& m) { return m.name == config.model; });

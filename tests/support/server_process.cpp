@@ -15,66 +15,22 @@
 #include <stdexcept>
 #include <thread>
 
+#include "child_process.hpp"
+
 namespace echo::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using bench::make_temp_file;
+using bench::read_whole_file;
+using bench::wait_for_exit;
 
-int decode_status(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-std::string make_temp_file() {
-  std::string path = (std::filesystem::temp_directory_path() / "echo-test-XXXXXX").string();
-  const int fd = ::mkstemp(path.data());
-  if (fd < 0) throw std::runtime_error("mkstemp failed");
-  ::close(fd);
-  return path;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// fork + exec with stdout to `stdout_fd` and stderr to `stderr_path`. Only
-// async-signal-safe calls happen in the child, as the test may have threads.
 pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, const std::string& stderr_path,
             std::optional<rlim_t> max_fds) {
-  std::vector<char*> args;
-  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  const int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(stdout_fd, STDOUT_FILENO);
-    ::dup2(err_fd, STDERR_FILENO);
-    if (max_fds) {
-      const rlimit limit{*max_fds, *max_fds};
-      ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(err_fd);
-  if (pid < 0) throw std::runtime_error("fork failed");
-  return pid;
-}
-
-std::optional<int> wait_for(pid_t pid, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) return decode_status(status);
-    if (done < 0 && errno != EINTR) return -1;
-    if (Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(5ms);
-  }
+  bench::SpawnOptions options;
+  options.new_process_group = false;  // started the way a shell or harness would
+  if (max_fds) options.max_fds = static_cast<unsigned>(*max_fds);
+  return bench::spawn_process(argv, stdout_fd, stderr_path, options);
 }
 
 }  // namespace
@@ -88,12 +44,12 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
   const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CLOEXEC);
   const pid_t pid = spawn(argv, out_fd, err_path, std::nullopt);
   ::close(out_fd);
-  std::optional<int> code = wait_for(pid, timeout);
+  std::optional<int> code = wait_for_exit(pid, timeout);
   if (!code) {
     ::kill(pid, SIGKILL);
-    code = wait_for(pid, 5s);
+    code = wait_for_exit(pid, 5s);
   }
-  CommandResult result{code.value_or(-1), read_file(out_path), read_file(err_path)};
+  CommandResult result{code.value_or(-1), read_whole_file(out_path), read_whole_file(err_path)};
   std::filesystem::remove(out_path);
   std::filesystem::remove(err_path);
   return result;
@@ -146,12 +102,12 @@ ServerProcess::~ServerProcess() {
 void ServerProcess::send_signal(int signal_number) const { ::kill(pid_, signal_number); }
 
 std::optional<int> ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
-  std::optional<int> code = wait_for(pid_, timeout);
+  std::optional<int> code = wait_for_exit(pid_, timeout);
   if (code) reaped_ = true;
   return code;
 }
 
-std::string ServerProcess::error_output() const { return read_file(stderr_path_); }
+std::string ServerProcess::error_output() const { return read_whole_file(stderr_path_); }
 
 std::vector<pid_t> child_pids(pid_t pid) {
   std::vector<pid_t> children;
@@ -168,7 +124,7 @@ std::vector<pid_t> child_pids(pid_t pid) {
 namespace {
 // Fields of /proc/PID/stat after the parenthesised command name.
 std::vector<std::string> stat_fields(pid_t pid) {
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat = read_whole_file("/proc/" + std::to_string(pid) + "/stat");
   std::istringstream rest(stat.substr(stat.rfind(')') + 2));
   std::vector<std::string> fields;
   for (std::string field; rest >> field;) fields.push_back(field);

@@ -129,7 +129,9 @@ def build_revision(repo: str, revision: str | None, work_dir: str) -> str:
     """Builds echo-bench and echo-server for `revision` (None: the working
     tree) in release; returns the echo-bench path."""
     if revision is None:
-        source, build = repo, os.path.join(repo, "build", "release")
+        # Its own build directory: configuring build/release with tests off
+        # would change the developer's own build.
+        source, build = repo, os.path.join(work_dir, "working-tree")
     else:
         commit = sh(["git", "rev-parse", "--verify", revision + "^{commit}"], cwd=repo).strip()
         source = os.path.join(work_dir, "src-" + commit[:12])

@@ -1,0 +1,77 @@
+#include "child_process.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace echo::bench {
+
+pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
+                    const std::string& stderr_path, const SpawnOptions& options) {
+  // Everything the child needs is prepared before fork.
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  for (const int cpu : options.cpus) CPU_SET(cpu, &cpus);
+  const int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (options.new_process_group) ::setpgid(0, 0);
+    ::dup2(stdout_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    if (!options.cpus.empty()) ::sched_setaffinity(0, sizeof cpus, &cpus);
+    if (options.max_fds) {
+      const rlimit limit{*options.max_fds, *options.max_fds};
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(err_fd);
+  if (pid < 0) throw std::runtime_error("fork failed");
+  // Also from the parent, so a kill of the group right after this cannot
+  // race the child's own setpgid.
+  if (options.new_process_group) ::setpgid(pid, pid);
+  return pid;
+}
+
+std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (done < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+std::string make_temp_file() {
+  std::string path = (std::filesystem::temp_directory_path() / "echo-models-XXXXXX").string();
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) throw std::runtime_error("mkstemp failed");
+  ::close(fd);
+  return path;
+}
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace echo::bench

@@ -1,0 +1,36 @@
+#pragma once
+// Starting and reaping child processes: the one place that does fork/exec,
+// shared by the benchmark harness (LaunchedServer) and the tests.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace echo::bench {
+
+struct SpawnOptions {
+  bool new_process_group = true;    ///< so the whole tree can be measured and killed
+  std::vector<int> cpus;            ///< pin to these CPUs (empty: no pinning)
+  std::optional<unsigned> max_fds;  ///< RLIMIT_NOFILE for the child
+};
+
+/// fork + exec `argv` (searching PATH) with standard output on `stdout_fd`
+/// and standard error appended to the file `stderr_path`. Between fork and
+/// exec the child makes only async-signal-safe calls, so the caller may have
+/// threads. Throws std::runtime_error if fork fails; exec failure makes the
+/// child exit with status 127.
+pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
+                    const std::string& stderr_path, const SpawnOptions& options);
+
+/// Waits up to `timeout` for child `pid` to exit. Returns its exit status,
+/// or 128 + the signal that killed it; nullopt if it is still running.
+std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout);
+
+/// An empty temporary file's path, and a whole file's contents.
+std::string make_temp_file();
+std::string read_whole_file(const std::string& path);
+
+}  // namespace echo::bench
