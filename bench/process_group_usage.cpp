@@ -32,6 +32,25 @@ std::uint64_t field_value(const std::filesystem::path& file, const std::string& 
   return 0;
 }
 
+// CPU of one process plus the children it has reaped. /proc/PID/stat counts
+// in whole clock ticks (10 ms), rounded down per process: summed over
+// hundreds of forked children that each ran a few milliseconds, that loses
+// most of the time. A single-threaded process's schedstat counts its run time
+// in nanoseconds, so it is used for those; a multi-threaded process's stat
+// time is summed over all its threads (dead ones too) in nanoseconds before
+// the one rounding, so it is used for those.
+double process_cpu_seconds(const std::filesystem::path& dir, const std::vector<std::string>& fields,
+                           double ticks_per_s) {
+  // proc(5): utime, stime, cutime, cstime are fields 14-17; num_threads 20.
+  const double reaped = (std::stod(fields[13]) + std::stod(fields[14])) / ticks_per_s;
+  if (std::stoul(fields[17]) == 1) {
+    std::ifstream schedstat(dir / "schedstat");
+    double run_ns = 0;
+    if (schedstat >> run_ns) return run_ns / 1e9 + reaped;
+  }
+  return (std::stod(fields[11]) + std::stod(fields[12])) / ticks_per_s + reaped;
+}
+
 }  // namespace
 
 ProcessGroupUsage sample_process_group(pid_t pgid) {
@@ -44,9 +63,7 @@ ProcessGroupUsage sample_process_group(pid_t pgid) {
     const auto fields = stat_fields(entry.path());
     // proc(5): pgrp is field 5, utime..cstime 14..17, num_threads 20.
     if (fields.size() < 18 || std::stol(fields[2]) != pgid) continue;
-    const double ticks = std::stod(fields[11]) + std::stod(fields[12]) + std::stod(fields[13]) +
-                         std::stod(fields[14]);
-    usage.cpu_s += ticks / ticks_per_s;
+    usage.cpu_s += process_cpu_seconds(entry.path(), fields, ticks_per_s);
     usage.threads += static_cast<unsigned>(std::stoul(fields[17]));
     usage.processes += 1;
     usage.pss_mib +=

@@ -4,7 +4,8 @@
 //
 // - CPU: user+system time of every live member, plus the time of children
 //   they already reaped (cutime/cstime), so short-lived forked children that
-//   came and went are counted too.
+//   came and went are counted too. Single-threaded members are read with
+//   nanosecond precision, so many small children do not round down to zero.
 // - Memory: PSS (proportional set size, from smaps_rollup): a page shared by
 //   N processes counts 1/N in each, so the copy-on-write pages of forked
 //   children are not counted N times, as RSS would.

@@ -33,6 +33,16 @@ TEST(ProcessGroupUsage, CountsCpuOfLiveAndReapedChildrenWithinTwentyPercent) {
   EXPECT_EQ(burner.stop(), 0);
 }
 
+TEST(ProcessGroupUsage, CountsManySmallChildrenThatEachRanLessThanATick) {
+  LaunchedServer burner = LaunchedServer::start({ECHO_CPU_BURNER_PATH, "many"}, {});
+  const ProcessGroupUsage usage = sample_process_group(burner.pid());
+  EXPECT_EQ(usage.processes, 51u);
+  // 50 x 4 ms, plus a little for forking; rounding each child down to whole
+  // 10 ms ticks would report about zero.
+  EXPECT_NEAR(usage.cpu_s, 0.2, 0.04 + 0.05);
+  EXPECT_EQ(burner.stop(), 0);
+}
+
 TEST(ProcessGroupUsage, PssCountsCopyOnWritePagesOnce) {
   LaunchedServer burner = LaunchedServer::start({ECHO_CPU_BURNER_PATH}, {});
   const ProcessGroupUsage usage = sample_process_group(burner.pid());
