@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -35,20 +36,19 @@ std::uint64_t field_value(const std::filesystem::path& file, const std::string& 
 // CPU of one process plus the children it has reaped. /proc/PID/stat counts
 // in whole clock ticks (10 ms), rounded down per process: summed over
 // hundreds of forked children that each ran a few milliseconds, that loses
-// most of the time. A single-threaded process's schedstat counts its run time
-// in nanoseconds, so it is used for those; a multi-threaded process's stat
-// time is summed over all its threads (dead ones too) in nanoseconds before
-// the one rounding, so it is used for those.
+// most of the time. schedstat counts in nanoseconds, but only for the leader
+// thread, missing threads that have exited. So each process counts the larger
+// of the two: exact for single-threaded children, complete (within one tick)
+// for threaded servers.
 double process_cpu_seconds(const std::filesystem::path& dir, const std::vector<std::string>& fields,
                            double ticks_per_s) {
-  // proc(5): utime, stime, cutime, cstime are fields 14-17; num_threads 20.
+  // proc(5): utime, stime, cutime, cstime are fields 14-17.
   const double reaped = (std::stod(fields[13]) + std::stod(fields[14])) / ticks_per_s;
-  if (std::stoul(fields[17]) == 1) {
-    std::ifstream schedstat(dir / "schedstat");
-    double run_ns = 0;
-    if (schedstat >> run_ns) return run_ns / 1e9 + reaped;
-  }
-  return (std::stod(fields[11]) + std::stod(fields[12])) / ticks_per_s + reaped;
+  double own = (std::stod(fields[11]) + std::stod(fields[12])) / ticks_per_s;
+  std::ifstream schedstat(dir / "schedstat");
+  double leader_ns = 0;
+  if (schedstat >> leader_ns) own = std::max(own, leader_ns / 1e9);
+  return own + reaped;
 }
 
 }  // namespace

@@ -63,22 +63,22 @@ def group_cpu_seconds(pgid: int) -> float:
     they have already reaped (cutime/cstime), so forked children that came
     and went are counted too. /proc/PID/stat rounds each process down to
     whole 10 ms ticks, which loses most of the time of hundreds of small
-    forked children, so single-threaded members are read from schedstat
-    (nanoseconds); a multi-threaded process's stat time is summed over its
-    threads before rounding, so stat is kept for those."""
+    forked children. schedstat counts in nanoseconds but only for the leader
+    thread, missing threads that have exited. Each process therefore counts
+    the larger of the two: exact for single-threaded children, complete
+    (within one tick) for threaded servers."""
     total = 0.0
     for pid in group_members(pgid):
         fields = _stat_fields(pid)
         if not fields:
             continue
         reaped = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
-        own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        if int(fields[17]) == 1:
-            try:
-                with open(f"/proc/{pid}/schedstat", encoding="ascii") as schedstat:
-                    own = int(schedstat.read().split()[0]) / 1e9
-            except (OSError, ValueError, IndexError):
-                pass
+        own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # complete, tick-rounded
+        try:
+            with open(f"/proc/{pid}/schedstat", encoding="ascii") as schedstat:
+                own = max(own, int(schedstat.read().split()[0]) / 1e9)  # precise, leader thread only
+        except (OSError, ValueError, IndexError):
+            pass
         total += own + reaped
     return total
 
