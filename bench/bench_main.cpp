@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   }
   // Per-case time of the named matrices, so "quick" stays under a minute and
   // "default" under three on 2 cores; --duration and --warmup override.
-  if (!app.count("--duration")) settings.duration_s = matrix == "quick" ? 0.5 : matrix == "default" ? 0.8 : 1.0;
+  if (!app.count("--duration"))
+    settings.duration_s = matrix == "quick" ? 0.5 : matrix == "default" ? 0.8 : 1.0;
   if (!app.count("--warmup")) settings.warmup_s = matrix == "full" ? 0.3 : 0.2;
 
   std::vector<echo::bench::CustomServer> custom_servers;
