@@ -40,7 +40,7 @@ struct CustomServer {
 };
 
 /// The cases of matrix "quick" (CI smoke, under a minute), "default" (the
-/// main comparison, about 3 minutes on 2 cores) or "full" (everything).
+/// main comparison, under 3 minutes on 2 cores) or "full" (everything).
 /// Throws std::invalid_argument for another name.
 std::vector<BenchCase> build_matrix(const std::string& matrix,
                                     const std::vector<CustomServer>& custom_servers);

@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   CLI::App app{"echo-bench: compares the echo-server models under the same load."};
   app.name("echo-bench");
   app.allow_extras();
-  app.add_option("--matrix", matrix, "quick (CI, <60 s), default (~3 min) or full")
+  app.add_option("--matrix", matrix, "quick (CI, <60 s), default (<3 min) or full")
       ->check(CLI::IsMember({"quick", "default", "full"}))
       ->capture_default_str();
   app.add_option("--server-cmd", custom_specs,
