@@ -34,8 +34,6 @@ class OpenLoopSchedule {
     return start_ns_ + static_cast<std::int64_t>(static_cast<double>(j) * interval_ns_);
   }
 
-  [[nodiscard]] unsigned connections() const { return connections_; }
-
  private:
   std::int64_t start_ns_;
   double interval_ns_;

@@ -1,6 +1,5 @@
 #include "shutdown_signals.hpp"
 
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -30,11 +29,6 @@ void restore_default_signals() {
   sigset_t empty;
   sigemptyset(&empty);
   ::pthread_sigmask(SIG_SETMASK, &empty, nullptr);
-}
-
-bool shutdown_requested(int shutdown_fd) {
-  pollfd pfd{shutdown_fd, POLLIN, 0};
-  return ::poll(&pfd, 1, 0) > 0;
 }
 
 }  // namespace echo

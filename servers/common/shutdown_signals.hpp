@@ -30,7 +30,4 @@ class ShutdownSignals {
 /// Restores the default disposition and an empty mask: for forked children.
 void restore_default_signals();
 
-/// True once `shutdown_fd` is readable (non-blocking check).
-bool shutdown_requested(int shutdown_fd);
-
 }  // namespace echo
