@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <atomic>
 #include <barrier>
-#include <cstdio>
 #include <ostream>
 #include <thread>
 #include <vector>
 
+#include "load_report.hpp"
 #include "load_worker.hpp"
 
 namespace echo {
@@ -34,6 +34,32 @@ void sleep_until_ns(std::int64_t deadline) {
 // thread starts its schedule while another is still being woken.
 constexpr std::int64_t kStartDelayNs = 10'000'000;
 
+// How long after an interval boundary the reporter reads the mailboxes: the
+// threads publish on their first wake-up past the boundary, well within this.
+// A thread that is later still counts, with the copy it published before.
+constexpr std::int64_t kProgressGraceNs = 5'000'000;
+
+// Prints a progress line at each interval boundary inside the measured
+// window, from the copies the threads publish (see ProgressMailbox).
+void report_progress(const std::vector<std::unique_ptr<LoadWorker>>& workers,
+                     const RunWindow& window, const LoadConfig& config, std::int64_t interval_ns,
+                     std::ostream& out) {
+  std::uint64_t previous = 0;
+  for (std::int64_t tick = window.measure_start_ns + interval_ns; tick < window.measure_end_ns;
+       tick += interval_ns) {
+    sleep_until_ns(tick + kProgressGraceNs);
+    std::uint64_t messages = 0;
+    LatencyHistogram so_far;
+    for (const auto& worker : workers) worker->progress().add_to(messages, so_far);
+    const double rate = static_cast<double>(messages - std::min(messages, previous)) /
+                        (static_cast<double>(interval_ns) / 1e9);
+    previous = messages;
+    out << progress_line(static_cast<double>(tick - window.measure_start_ns) / 1e9, config, rate,
+                         so_far)
+        << std::flush;
+  }
+}
+
 }  // namespace
 
 LoadResult run_load(const LoadConfig& config, std::ostream* progress, const LoadHooks& hooks) {
@@ -41,6 +67,8 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
       resolve_peer(config.host, config.port, config.udp ? SOCK_DGRAM : SOCK_STREAM);
   const PayloadPattern pattern(config.size);
   const unsigned threads = std::clamp(config.threads, 1u, config.connections);
+  const std::int64_t progress_interval_ns =
+      progress && config.interval_s > 0 ? static_cast<std::int64_t>(config.interval_s * 1e9) : 0;
 
   std::vector<std::unique_ptr<LoadWorker>> workers;
   for (unsigned t = 0, first = 0; t < threads; ++t) {
@@ -52,6 +80,7 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
     assignment.connections =
         config.connections / threads + (t < config.connections % threads ? 1 : 0);
     assignment.rate = config.rate * assignment.connections / config.connections;
+    assignment.progress_interval_ns = progress_interval_ns;
     first += assignment.connections;
     workers.push_back(config.udp ? make_udp_worker(assignment) : make_tcp_worker(assignment));
   }
@@ -82,17 +111,8 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
   sleep_until_ns(window.measure_start_ns);
   const double cpu_start = process_cpu_seconds();
   if (hooks.on_measure_start) hooks.on_measure_start();
-  if (progress && config.interval_s > 0 && window.measure_end_ns > window.measure_start_ns) {
-    const auto step = static_cast<std::int64_t>(config.interval_s * 1e9);
-    for (std::int64_t tick = window.measure_start_ns + step; tick < window.measure_end_ns;
-         tick += step) {
-      sleep_until_ns(tick);
-      char line[96];
-      std::snprintf(line, sizeof line, "echo-load: %5.1f s of %.1f s\n",
-                    static_cast<double>(tick - window.measure_start_ns) / 1e9, config.duration_s);
-      *progress << line << std::flush;
-    }
-  }
+  if (progress_interval_ns > 0)
+    report_progress(workers, window, config, progress_interval_ns, *progress);
   sleep_until_ns(window.measure_end_ns);
   const double cpu_end = process_cpu_seconds();
   if (hooks.on_measure_end) hooks.on_measure_end();

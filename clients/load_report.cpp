@@ -129,4 +129,13 @@ void write_text(std::ostream& out, const LoadResult& r) {
   out << "\n  client CPU: " << fixed(r.client_cpu_us_per_msg(), 2) << " us per message\n";
 }
 
+std::string progress_line(double elapsed_s, const LoadConfig& config, double msgs_per_s,
+                          const LatencyHistogram& so_far) {
+  char line[160];
+  std::snprintf(line, sizeof line,
+                "echo-load: %5.1f s of %.1f s  %10.0f msgs/s  p99 so far %.1f us\n", elapsed_s,
+                config.duration_s, msgs_per_s, us(so_far.value_at_percentile(99)));
+  return line;
+}
+
 }  // namespace echo

@@ -25,4 +25,10 @@ void write_csv(std::ostream& out, const LoadResult& result);
 void write_json(std::ostream& out, const LoadResult& result);
 void write_text(std::ostream& out, const LoadResult& result);
 
+/// One --interval line: time into the window, the rate over the last
+/// interval, and the p99 of everything measured so far (from the scheduled
+/// send time in open loop).
+std::string progress_line(double elapsed_s, const LoadConfig& config, double msgs_per_s,
+                          const LatencyHistogram& so_far);
+
 }  // namespace echo

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 namespace echo {
 
@@ -48,6 +49,18 @@ UniqueFd connect_counted(const PeerAddress& peer, int socktype, double timeout_s
                         std::strerror(error);
   }
   return {};
+}
+
+std::int64_t LoadWorker::publish_progress(std::int64_t now, const RunWindow& window,
+                                          std::int64_t interval_ns) {
+  if (interval_ns <= 0) return std::numeric_limits<std::int64_t>::max();
+  std::int64_t boundary = window.measure_start_ns + (published_intervals_ + 1) * interval_ns;
+  if (now >= boundary) {
+    progress_.publish(stats_.messages, stats_.corrected);
+    published_intervals_ = (now - window.measure_start_ns) / interval_ns;
+    boundary = window.measure_start_ns + (published_intervals_ + 1) * interval_ns;
+  }
+  return boundary;
 }
 
 void count_io_error(int error, ErrorCounts& errors) {

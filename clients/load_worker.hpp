@@ -9,6 +9,7 @@
 #include "common/socket_ops.hpp"
 #include "load_config.hpp"
 #include "payload_pattern.hpp"
+#include "progress_mailbox.hpp"
 
 namespace echo {
 
@@ -32,7 +33,8 @@ struct WorkerAssignment {
   PeerAddress peer;
   unsigned first_stream = 0;  ///< global index of its first connection
   unsigned connections = 0;
-  double rate = 0;  ///< this thread's share of --rate
+  double rate = 0;                        ///< this thread's share of --rate
+  std::int64_t progress_interval_ns = 0;  ///< publish progress this often; 0 = never
 };
 
 class LoadWorker {
@@ -43,9 +45,23 @@ class LoadWorker {
   /// Drives the load until window.measure_end_ns.
   virtual void run(const RunWindow& window) = 0;
   WorkerStats& stats() { return stats_; }
+  /// What this thread has measured so far (for the --interval lines).
+  const ProgressMailbox& progress() const { return progress_; }
 
  protected:
+  /// Publishes stats_ to the mailbox once the next boundary of
+  /// `interval_ns` (counted from window.measure_start_ns) has passed, and
+  /// returns the boundary after that, for the thread's wake-up time: a
+  /// thread whose server has gone quiet still publishes on time. Without
+  /// progress lines (interval_ns 0) it does nothing and returns INT64_MAX.
+  std::int64_t publish_progress(std::int64_t now, const RunWindow& window,
+                                std::int64_t interval_ns);
+
   WorkerStats stats_;
+
+ private:
+  ProgressMailbox progress_;
+  std::int64_t published_intervals_ = 0;  // interval boundaries published so far
 };
 
 std::unique_ptr<LoadWorker> make_tcp_worker(const WorkerAssignment& assignment);

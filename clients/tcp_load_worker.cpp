@@ -84,7 +84,8 @@ class TcpLoadWorker final : public LoadWorker {
       for (auto& s : streams_) try_send(s, now);
     }
     while (now < window.measure_end_ns) {
-      std::int64_t wake = window.measure_end_ns;
+      std::int64_t wake =
+          std::min(window.measure_end_ns, publish_progress(now, window, a_.progress_interval_ns));
       if (config_.open_loop()) {
         for (const std::uint64_t due = schedule.due_count(now); next_due < due; ++next_due) {
           TcpStream& s = streams_[next_due % count];

@@ -79,7 +79,8 @@ class UdpLoadWorker final : public LoadWorker {
 
     std::int64_t now = now_ns();
     while (now < window.measure_end_ns) {
-      std::int64_t wake = window.measure_end_ns;
+      std::int64_t wake =
+          std::min(window.measure_end_ns, publish_progress(now, window, a_.progress_interval_ns));
       if (config_.open_loop()) {
         for (const std::uint64_t due = schedule.due_count(now); next_due < due; ++next_due) {
           streams_[next_due % count].allowed = next_due / count + 1;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 
 #include "common/socket_ops.hpp"
@@ -66,6 +67,28 @@ TEST(EchoLoadCli, WritesAnHgrmFile) {
   std::getline(hgrm, first);
   EXPECT_NE(first.find("1/(1-Percentile)"), std::string::npos);
   std::filesystem::remove(path);
+}
+
+TEST(EchoLoadCli, IntervalLinesShowRateAndP99SoFar) {
+  // Two connections to a server that delays every echo by 5 ms: at most
+  // 2 / 5 ms = 400 msgs/s, and no latency below 5 ms.
+  FakeTcpServer server({.delay = 5ms});
+  const CommandResult result = run_load({"--port", std::to_string(server.port()), "-c", "2", "-d",
+                                         "1", "--interval", "0.3", "--format", "csv"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::regex line_format(
+      R"(echo-load: +([0-9.]+) s of 1\.0 s +([0-9]+) msgs/s  p99 so far ([0-9.]+) us)");
+  std::istringstream lines(result.err);
+  std::vector<double> elapsed;
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, line_format)) << line;
+    elapsed.push_back(std::stod(m[1]));
+    EXPECT_GE(std::stod(m[2]), 100) << line;
+    EXPECT_LE(std::stod(m[2]), 440) << line;  // 10% over 400 for the interval edges
+    EXPECT_GE(std::stod(m[3]), 4900) << line;
+  }
+  EXPECT_EQ(elapsed, (std::vector<double>{0.3, 0.6, 0.9}));
 }
 
 TEST(EchoLoadCli, NothingListeningExitsNonZeroNamingHostPortAndReason) {
