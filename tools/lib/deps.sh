@@ -14,8 +14,8 @@ ECHO_BUILD_PACKAGES=(
 ECHO_TEST_PACKAGES=(socat netcat-openbsd python3 python3-matplotlib python3-numpy)
 # The main job also builds Asio's own example servers (shipped in the doc
 # package) to measure the models against, cross-checks echo-load with
-# redis-benchmark, and draws charts.
-ECHO_RUN_PACKAGES=(libboost1.81-doc redis-tools python3-matplotlib python3-numpy)
+# redis-benchmark and an io_uring client experiment, and draws charts.
+ECHO_RUN_PACKAGES=(libboost1.81-doc redis-tools liburing-dev python3-matplotlib python3-numpy)
 
 echo_missing_packages() {
   local package
