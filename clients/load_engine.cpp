@@ -48,7 +48,8 @@ void report_progress(const std::vector<std::unique_ptr<LoadWorker>>& workers,
   std::uint64_t previous = 0;
   for (std::int64_t tick = window.measure_start_ns + interval_ns; tick < window.measure_end_ns;
        tick += interval_ns) {
-    sleep_until_ns(tick + kProgressGraceNs);
+    // Never past the window's end: the CPU sample and the hooks come then.
+    sleep_until_ns(std::min(tick + kProgressGraceNs, window.measure_end_ns));
     std::uint64_t messages = 0;
     LatencyHistogram so_far;
     for (const auto& worker : workers) worker->progress().add_to(messages, so_far);

@@ -2,7 +2,7 @@
 // ProgressMailbox: how a load thread shows the --interval reporter what it
 // has measured so far without sharing anything on its hot path. Once per
 // interval the thread copies its message count and latency histogram in
-// under a lock (a 232 KiB copy a second); the reporter, on the engine's
+// under a lock (a 232 KiB copy per interval); the reporter, on the engine's
 // thread, adds every thread's copy up. The thread owns its live statistics;
 // the mailbox owns the copy.
 
