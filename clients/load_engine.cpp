@@ -101,6 +101,7 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
   });
 
   std::vector<std::thread> pool;
+  pool.reserve(workers.size());
   for (auto& worker : workers) {
     pool.emplace_back([&connected, &window, w = worker.get()] {
       // Linux lets a timed wait end up to 50 µs late by default (timer

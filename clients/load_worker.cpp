@@ -5,8 +5,8 @@
 #include <time.h>
 
 #include <cerrno>
-#include <cstring>
 #include <limits>
+#include <system_error>
 
 namespace echo {
 
@@ -45,8 +45,9 @@ UniqueFd connect_counted(const PeerAddress& peer, int socktype, double timeout_s
   else
     ++stats.errors.other;
   if (stats.first_error.empty()) {
+    // system_category's message, not strerror: this runs on the load threads.
     stats.first_error = "cannot connect to " + format_endpoint(config.host, config.port) + ": " +
-                        std::strerror(error);
+                        std::system_category().message(error);
   }
   return {};
 }

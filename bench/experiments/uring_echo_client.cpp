@@ -22,6 +22,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "common/socket_ops.hpp"
@@ -52,7 +53,8 @@ double cpu_seconds() {
 }
 
 int fail(const char* what, int error) {
-  std::fprintf(stderr, "uring-echo-client: %s: %s\n", what, std::strerror(error));
+  std::fprintf(stderr, "uring-echo-client: %s: %s\n", what,
+               std::system_category().message(error).c_str());
   return 1;
 }
 
