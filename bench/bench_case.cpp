@@ -75,6 +75,7 @@ std::vector<BenchCase> build_matrix(const std::string& matrix,
     std::string model, command;
   };
   std::vector<Entrant> tcp_entrants;
+  tcp_entrants.reserve(std::size(kConcurrentModels) + custom_servers.size());
   for (const auto& model : kConcurrentModels) tcp_entrants.push_back({model, ""});
   for (const auto& custom : custom_servers) tcp_entrants.push_back({custom.name, custom.command});
 

@@ -35,7 +35,7 @@ struct Progress {
 
 void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSettings& settings,
              Progress& progress) {
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Benchmark's loop idiom
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.started).count();
     const double left =
@@ -67,9 +67,7 @@ void raise_descriptor_limit() {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_bench(int argc, char** argv) {
   std::string matrix = "default";
   std::vector<std::string> custom_specs;
   std::string server_cpus, client_cpus;
@@ -177,4 +175,15 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_bench(argc, argv);
+  } catch (const std::exception& error) {  // e.g. the server binary is missing
+    std::cerr << "echo-bench: " << error.what() << "\n";
+    return 1;
+  }
 }

@@ -19,6 +19,7 @@ pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
                     const std::string& stderr_path, const SpawnOptions& options) {
   // Everything the child needs is prepared before fork.
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   cpu_set_t cpus;

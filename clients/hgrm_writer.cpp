@@ -58,11 +58,12 @@ void write_hgrm(std::ostream& out, const LatencyHistogram& histogram) {
   out << format("#[Max     = %12.3f, Total count    = %12llu]\n",
                 static_cast<double>(histogram.max()) / kNsPerOutputUnit,
                 static_cast<unsigned long long>(total));
-  const auto buckets =
-      static_cast<long long>((histogram.bucket_count() - LatencyHistogram::kSubBucketCount) /
-                                 LatencyHistogram::kHalfCount +
-                             1);
-  out << format("#[Buckets = %12lld, SubBuckets     = %12lld]\n", buckets,
+  // HdrHistogram's "buckets": the first holds kSubBucketCount values, each
+  // later one kHalfCount more.
+  const std::size_t buckets = (histogram.bucket_count() - LatencyHistogram::kSubBucketCount) /
+                                  LatencyHistogram::kHalfCount +
+                              1;
+  out << format("#[Buckets = %12lld, SubBuckets     = %12lld]\n", static_cast<long long>(buckets),
                 static_cast<long long>(LatencyHistogram::kSubBucketCount));
 }
 

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <limits>
-#include <system_error>
 
 namespace echo {
 
@@ -45,9 +44,8 @@ UniqueFd connect_counted(const PeerAddress& peer, int socktype, double timeout_s
   else
     ++stats.errors.other;
   if (stats.first_error.empty()) {
-    // system_category's message, not strerror: this runs on the load threads.
-    stats.first_error = "cannot connect to " + format_endpoint(config.host, config.port) + ": " +
-                        std::system_category().message(error);
+    stats.first_error =
+        "cannot connect to " + format_endpoint(config.host, config.port) + ": " + error_text(error);
   }
   return {};
 }

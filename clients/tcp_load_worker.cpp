@@ -30,7 +30,7 @@ namespace echo {
 namespace {
 
 constexpr std::size_t kOpenLoopInFlight = 1024;
-constexpr std::size_t kReceiveBufferBytes = 64 * 1024;
+constexpr std::size_t kReceiveBufferBytes = std::size_t{64} * 1024;
 
 struct TcpStream {
   UniqueFd fd;

@@ -82,7 +82,10 @@ awaitable<void> accept_connections(tcp::acceptor acceptor, std::vector<asio::io_
     if (error == asio::error::operation_aborted) co_return;
     if (error) continue;  // the connection died in the backlog
     socket.set_option(tcp::no_delay(true), error);
-    asio::co_spawn(socket.get_executor(), echo_connection(std::move(socket), work), asio::detached);
+    // The executor is read before the socket moves into the coroutine: the
+    // order in which a call's arguments are evaluated is unspecified.
+    const auto executor = socket.get_executor();
+    asio::co_spawn(executor, echo_connection(std::move(socket), work), asio::detached);
   }
 }
 

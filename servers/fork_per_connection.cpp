@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <string>
 #include <system_error>
 #include <unordered_set>
@@ -93,7 +92,7 @@ class ForkPerConnectionServer final : public Server {
     const pid_t pid = ::fork();
     if (pid == 0) serve_in_child(result.fd.get(), parent);  // never returns
     if (pid < 0) {
-      log_warning(std::string("fork failed, dropping connection: ") + std::strerror(errno));
+      log_warning("fork failed, dropping connection: " + error_text(errno));
       return false;
     }
     children_.insert(pid);

@@ -83,12 +83,12 @@ class IterativeServer final : public Server {
       for (ssize_t sent = 0; sent < n;) {
         const ssize_t m =
             ::send(fd, buffer.data() + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
-        if (m > 0)
+        if (m > 0) {
           sent += m;
-        else if (errno != EAGAIN && errno != EINTR)
-          return;
-        else if (!wait_for(fd, POLLOUT))
-          return;
+          continue;
+        }
+        const bool retry = errno == EINTR || (errno == EAGAIN && wait_for(fd, POLLOUT));
+        if (!retry) return;
       }
     }
   }

@@ -40,7 +40,7 @@
 namespace echo {
 namespace {
 
-constexpr std::size_t kWorkerBufferBytes = 64 * 1024;
+constexpr std::size_t kWorkerBufferBytes = std::size_t{64} * 1024;
 constexpr int kReadsPerTurn = 4;
 constexpr std::size_t kQueueCapacity = 1024;
 constexpr auto kBackoff = std::chrono::milliseconds(100);

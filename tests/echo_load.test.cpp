@@ -65,7 +65,7 @@ TEST(EchoLoad, OpenLoopChargesServerStallsAndClosedLoopHidesThem) {
 TEST(EchoLoad, CatchesAServerThatCorruptsOneByteInAThousandMessages) {
   LoadConfig config;
   {
-    FakeTcpServer server({.corrupt_every_bytes = 1000 * 64});
+    FakeTcpServer server({.corrupt_every_bytes = std::uint64_t{1000} * 64});
     config = config_for(server.port());
     const LoadResult result = run_load(config);
     ASSERT_GT(result.totals.messages, 2000u);

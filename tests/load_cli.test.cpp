@@ -105,7 +105,7 @@ TEST(EchoLoadCli, NothingListeningExitsNonZeroNamingHostPortAndReason) {
 }
 
 TEST(EchoLoadCli, CorruptedEchoExitsNonZero) {
-  FakeTcpServer server({.corrupt_every_bytes = 64 * 1000});
+  FakeTcpServer server({.corrupt_every_bytes = std::uint64_t{64} * 1000});
   const CommandResult result = run_load({"--port", std::to_string(server.port()), "-d", "1"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("differed"), std::string::npos) << result.err;

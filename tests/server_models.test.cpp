@@ -66,6 +66,7 @@ TEST_P(ServerModel, TwoHundredConcurrentClientsWithRandomChunks) {
   constexpr int kClients = 200;
   std::atomic<int> correct{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&, seed = static_cast<std::uint32_t>(i)] {
       std::mt19937 random(seed);
@@ -137,9 +138,11 @@ TEST_P(ServerModel, ClientThatNeverReadsDoesNotStarveOthers) {
   while (flooded.load() < (1u << 20)) std::this_thread::sleep_for(1ms);
   std::this_thread::sleep_for(200ms);  // let the server wedge on the flooder
 
+  constexpr int kOthers = 20;
   std::vector<std::thread> others;
+  others.reserve(kOthers);
   std::atomic<int> served{0};
-  for (int i = 0; i < 20; ++i) {
+  for (int i = 0; i < kOthers; ++i) {
     others.emplace_back([&, i] {
       UniqueFd client = connect_local(server->port());
       const std::string message = "client " + std::to_string(i);
@@ -150,19 +153,21 @@ TEST_P(ServerModel, ClientThatNeverReadsDoesNotStarveOthers) {
   for (auto& other : others) other.join();
   done = true;
   flooder.join();
-  EXPECT_EQ(served.load(), 20);
+  EXPECT_EQ(served.load(), kOthers);
 }
 
 TEST_P(ServerModel, FiveHundredOpenConnectionsEachEchoOnce) {
   auto server = start_server();
+  constexpr int kConnections = 500;
   std::vector<UniqueFd> clients;
-  for (int i = 0; i < 500; ++i) clients.push_back(connect_local(server->port()));
+  clients.reserve(kConnections);
+  for (int i = 0; i < kConnections; ++i) clients.push_back(connect_local(server->port()));
   int correct = 0;
   for (std::size_t i = 0; i < clients.size(); ++i) {
     const std::string message = "connection " + std::to_string(i);
     if (exchange(clients[i].get(), message, 30s) == message) ++correct;
   }
-  EXPECT_EQ(correct, 500);
+  EXPECT_EQ(correct, kConnections);
 }
 
 void expect_clean_exit_on(int signal_number, ServerProcess& server) {

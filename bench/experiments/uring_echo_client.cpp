@@ -22,7 +22,6 @@
 #include <cstring>
 #include <exception>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "common/socket_ops.hpp"
@@ -53,8 +52,7 @@ double cpu_seconds() {
 }
 
 int fail(const char* what, int error) {
-  std::fprintf(stderr, "uring-echo-client: %s: %s\n", what,
-               std::system_category().message(error).c_str());
+  std::fprintf(stderr, "uring-echo-client: %s: %s\n", what, echo::error_text(error).c_str());
   return 1;
 }
 

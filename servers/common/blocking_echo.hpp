@@ -10,7 +10,7 @@ namespace echo {
 
 /// Bytes read per read(). At least 16 KiB so bulk transfers need few system
 /// calls; small enough that thousands of blocking connections stay cheap.
-inline constexpr std::size_t kEchoChunkBytes = 16 * 1024;
+inline constexpr std::size_t kEchoChunkBytes = std::size_t{16} * 1024;
 
 /// How a connection ended.
 enum class EchoEnd {

@@ -43,19 +43,23 @@ AddrInfoPtr resolve(const std::string& host, std::uint16_t port, int socktype, b
 UniqueFd bound_socket(const std::string& host, std::uint16_t port, int socktype) {
   AddrInfoPtr info = resolve<StartError>(host, port, socktype, /*passive=*/true);
   UniqueFd fd(::socket(info->ai_family, info->ai_socktype | SOCK_CLOEXEC, info->ai_protocol));
-  if (!fd)
+  if (!fd) {
+    const int error = errno;
     throw StartError("cannot create socket for " + format_endpoint(host, port) + ": " +
-                     std::strerror(errno));
+                     error_text(error));
+  }
   const int on = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   if (::bind(fd.get(), info->ai_addr, info->ai_addrlen) != 0) {
-    throw StartError("cannot listen on " + format_endpoint(host, port) + ": " +
-                     std::strerror(errno));
+    const int error = errno;
+    throw StartError("cannot listen on " + format_endpoint(host, port) + ": " + error_text(error));
   }
   return fd;
 }
 
 }  // namespace
+
+std::string error_text(int error) { return std::system_category().message(error); }
 
 std::string format_endpoint(const std::string& host, std::uint16_t port) {
   const bool ipv6 = host.find(':') != std::string::npos;
@@ -84,8 +88,8 @@ Endpoint local_endpoint(int fd) {
 UniqueFd listen_tcp(const std::string& host, std::uint16_t port) {
   UniqueFd fd = bound_socket(host, port, SOCK_STREAM);
   if (::listen(fd.get(), SOMAXCONN) != 0) {
-    throw StartError("cannot listen on " + format_endpoint(host, port) + ": " +
-                     std::strerror(errno));
+    const int error = errno;
+    throw StartError("cannot listen on " + format_endpoint(host, port) + ": " + error_text(error));
   }
   set_nonblocking(fd.get());
   return fd;
@@ -156,7 +160,7 @@ UniqueFd connect_tcp(const std::string& host, std::uint16_t port) {
     last_error = errno;
   }
   throw std::runtime_error("cannot connect to " + format_endpoint(host, port) + ": " +
-                           std::strerror(last_error));
+                           error_text(last_error));
 }
 
 void set_nonblocking(int fd) {

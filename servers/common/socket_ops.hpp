@@ -24,6 +24,9 @@ class StartError : public std::runtime_error {
 /// "127.0.0.1:9999" or "[::1]:9999": how addresses are printed everywhere.
 std::string format_endpoint(const std::string& host, std::uint16_t port);
 
+/// The text for an errno value, safe on any thread (unlike strerror).
+std::string error_text(int error);
+
 /// The numeric address and port a socket is bound to.
 struct Endpoint {
   std::string host;

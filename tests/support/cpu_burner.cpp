@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   sigset_t term;
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
-  ::sigprocmask(SIG_BLOCK, &term, nullptr);
+  ::pthread_sigmask(SIG_BLOCK, &term, nullptr);
   if (argc > 1 && std::string(argv[1]) == "many") return many_small_children(term);
 
   std::vector<char> memory(64 << 20);

@@ -46,7 +46,7 @@ std::string exchange(int fd, std::string_view data, std::span<const std::size_t>
   received.reserve(data.size());
   std::size_t sent = 0;
   std::size_t chunk_index = 0;
-  std::string buffer(64 * 1024, '\0');
+  std::string buffer(std::size_t{64} * 1024, '\0');
   while (received.size() < data.size()) {
     pollfd pfd{fd, static_cast<short>(POLLIN | (sent < data.size() ? POLLOUT : 0)), 0};
     if (::poll(&pfd, 1, millis_left(deadline)) <= 0) break;  // deadline

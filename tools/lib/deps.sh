@@ -12,6 +12,8 @@ ECHO_BUILD_PACKAGES=(
   libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
 )
 ECHO_TEST_PACKAGES=(socat netcat-openbsd python3 python3-matplotlib python3-numpy)
+# tools/lint, which CI runs after the tests.
+ECHO_LINT_PACKAGES=(clang-format clang-tidy git)
 # The main job also builds Asio's own example servers (shipped in the doc
 # package) to measure the models against, cross-checks echo-load with
 # redis-benchmark and an io_uring client experiment, and draws charts.
