@@ -59,13 +59,15 @@ int fail(const char* what, int error) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: uring-echo-client PORT CONNECTIONS SECONDS\n");
+  const long port = argc == 4 ? std::strtol(argv[1], nullptr, 10) : 0;
+  const long count = argc == 4 ? std::strtol(argv[2], nullptr, 10) : 0;
+  const double seconds = argc == 4 ? std::strtod(argv[3], nullptr) : 0;
+  if (port < 1 || port > 65535 || count < 1 || count > 8192 || !(seconds > 0 && seconds <= 3600)) {
+    std::fprintf(stderr,
+                 "usage: uring-echo-client PORT CONNECTIONS SECONDS\n"
+                 "  PORT 1-65535, CONNECTIONS 1-8192, SECONDS above 0 and at most 3600\n");
     return 2;
   }
-  const auto port = static_cast<std::uint16_t>(std::atoi(argv[1]));
-  const auto count = static_cast<std::size_t>(std::atoi(argv[2]));
-  const double seconds = std::atof(argv[3]);
 
   io_uring ring;
   // Completions are processed only when this thread asks for them, in one
@@ -76,9 +78,11 @@ int main(int argc, char** argv) {
   if (ring_error < 0) return fail("io_uring_queue_init", -ring_error);
 
   const echo::PayloadPattern pattern(kSize);
-  std::vector<Connection> connections(count);
+  std::vector<Connection> connections(static_cast<std::size_t>(count));
   try {
-    for (auto& c : connections) c.fd = echo::connect_tcp("127.0.0.1", port);  // TCP_NODELAY
+    for (auto& c : connections) {
+      c.fd = echo::connect_tcp("127.0.0.1", static_cast<std::uint16_t>(port));  // TCP_NODELAY
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "uring-echo-client: %s\n", e.what());
     return 1;
@@ -98,7 +102,7 @@ int main(int argc, char** argv) {
     ::io_uring_prep_recv(sqe, c.fd.get(), c.buffer + c.received, kSize - c.received, 0);
     ::io_uring_sqe_set_data64(sqe, tag(i, true));
   };
-  for (std::size_t i = 0; i < count; ++i) {
+  for (std::size_t i = 0; i < connections.size(); ++i) {
     queue_send(i);
     queue_recv(i);
   }
