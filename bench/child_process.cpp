@@ -61,6 +61,7 @@ std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
 }
 
 std::string make_temp_file() {
+  // "XXXXXX" is mkstemp's template: it replaces those six characters.
   std::string path = (std::filesystem::temp_directory_path() / "echo-models-XXXXXX").string();
   const int fd = ::mkstemp(path.data());
   if (fd < 0) throw std::runtime_error("mkstemp failed");
