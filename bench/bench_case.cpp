@@ -1,5 +1,6 @@
 #include "bench_case.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace echo::bench {
@@ -11,26 +12,59 @@ const std::vector<std::string> kConcurrentModels = {"thread-per-connection", "th
                                                     "fork-per-connection", "asio-coroutine"};
 const std::vector<std::string> kUdpModels = {"asio-coroutine", "iterative"};
 
+struct Load {
+  unsigned connections;
+  std::size_t size;
+};
+
 struct MatrixShape {
-  std::vector<unsigned> throughput_connections;
-  std::vector<std::size_t> throughput_sizes;
+  std::vector<Load> throughput;  ///< closed-loop loads
   unsigned latency_connections;
-  std::vector<double> latency_fractions;
+  std::vector<double> latency_rates;  ///< msgs/s, identical for every model
+  unsigned slo_work_us;               ///< CPU per message in the slo-capacity cases
   std::vector<unsigned> work_us;
   std::vector<unsigned> block_us;
   std::vector<unsigned> idle_connections;
   bool churn;
 };
 
+// Repeated cases beat more cases once each: the default matrix asks one
+// question per scenario, at a few loads, so that it can run every case five
+// times within six minutes. The latency ladder's rates are absolute and
+// below what the slowest model sustains on one CPU, so each rate compares
+// every model at the same offered load.
+//
+// The slo-capacity cases give each message a little CPU work: a bare echo
+// costs the load generator as much CPU as the server, so with equal CPU
+// sets the fastest models would saturate the client first and the search
+// would measure it, not them (measured: client at 96-100% at the SLO's
+// edge for three of the four models).
 MatrixShape shape_of(const std::string& matrix) {
-  if (matrix == "quick") return {{16}, {64}, 16, {0.5}, {50}, {1000}, {100}, true};
+  if (matrix == "quick") return {{{16, 64}}, 16, {20000}, 10, {50}, {1000}, {100}, true};
   if (matrix == "default") {
-    return {{1, 16, 256}, {64, 16384}, 16, {0.1, 0.5, 0.8, 0.95}, {20, 100}, {1000}, {1000}, true};
+    return {{{1, 64}, {16, 64}, {256, 64}, {16, 16384}},
+            16,
+            {5000, 20000},
+            10,
+            {100},
+            {1000},
+            {1000},
+            true};
   }
   if (matrix == "full") {
-    return {
-        {1, 16, 256, 1024}, {64, 4096, 65536},      16,  {0.1, 0.5, 0.8, 0.95}, {10, 50, 100, 200},
-        {100, 1000, 5000},  {10, 100, 1000, 10000}, true};
+    MatrixShape full{{},
+                     16,
+                     {2000, 5000, 10000, 20000, 40000},
+                     10,
+                     {10, 50, 100, 200},
+                     {100, 1000, 5000},
+                     {10, 100, 1000, 10000},
+                     true};
+    for (const unsigned conns : {1u, 16u, 256u, 1024u}) {
+      for (const std::size_t size : {std::size_t{64}, std::size_t{4096}, std::size_t{65536}})
+        full.throughput.push_back({conns, size});
+    }
+    return full;
   }
   throw std::invalid_argument("unknown matrix '" + matrix + "' (quick, default or full)");
 }
@@ -43,6 +77,8 @@ const char* scenario_name(Scenario scenario) {
       return "throughput";
     case Scenario::latency:
       return "latency";
+    case Scenario::slo_capacity:
+      return "slo-capacity";
     case Scenario::cpu_work:
       return "cpu-work";
     case Scenario::blocking_work:
@@ -58,15 +94,23 @@ const char* scenario_name(Scenario scenario) {
 std::string BenchCase::name() const {
   std::string text = std::string(scenario_name(scenario)) + (udp ? "/udp/" : "/tcp/") + model +
                      "/conns:" + std::to_string(connections) + "/size:" + std::to_string(size);
-  if (scenario == Scenario::latency)
-    text += "/rate:" + std::to_string(int(rate_fraction * 100)) + "%";
+  if (scenario == Scenario::latency) text += "/rate:" + std::to_string(std::lround(rate));
   if (work_us) text += "/work_us:" + std::to_string(work_us);
   if (block_us) text += "/block_us:" + std::to_string(block_us);
+  if (slo_us) text += "/slo_us:" + std::to_string(slo_us);
   return text;
 }
 
+MatrixTiming matrix_timing(const std::string& matrix) {
+  if (matrix == "quick") return {0.3, 0.1, 2};
+  if (matrix == "default") return {0.5, 0.2, 5};
+  if (matrix == "full") return {1.0, 0.3, 5};
+  throw std::invalid_argument("unknown matrix '" + matrix + "' (quick, default or full)");
+}
+
 std::vector<BenchCase> build_matrix(const std::string& matrix,
-                                    const std::vector<CustomServer>& custom_servers) {
+                                    const std::vector<CustomServer>& custom_servers,
+                                    unsigned slo_us) {
   const MatrixShape shape = shape_of(matrix);
   std::vector<BenchCase> cases;
   auto add = [&](BenchCase c) { cases.push_back(std::move(c)); };
@@ -79,20 +123,24 @@ std::vector<BenchCase> build_matrix(const std::string& matrix,
   for (const auto& model : kConcurrentModels) tcp_entrants.push_back({model, ""});
   for (const auto& custom : custom_servers) tcp_entrants.push_back({custom.name, custom.command});
 
-  for (const unsigned conns : shape.throughput_connections) {
-    for (const std::size_t size : shape.throughput_sizes) {
-      for (const auto& e : tcp_entrants)
-        add({Scenario::throughput, e.model, e.command, false, conns, size});
-      if (conns == 1) add({Scenario::throughput, "iterative", "", false, 1, size});
-    }
+  for (const auto [conns, size] : shape.throughput) {
+    for (const auto& e : tcp_entrants)
+      add({Scenario::throughput, e.model, e.command, false, conns, size});
+    if (conns == 1) add({Scenario::throughput, "iterative", "", false, 1, size});
   }
   for (const std::string& model : kUdpModels) {
     add({Scenario::throughput, model, "", true, shape.latency_connections, 64});
   }
-  for (const double fraction : shape.latency_fractions) {
+  for (const double rate : shape.latency_rates) {
     for (const auto& e : tcp_entrants) {
-      add({Scenario::latency, e.model, e.command, false, shape.latency_connections, 64, fraction});
+      add({Scenario::latency, e.model, e.command, false, shape.latency_connections, 64, rate});
     }
+  }
+  for (const auto& e : tcp_entrants) {
+    BenchCase c{Scenario::slo_capacity, e.model, e.command, false, shape.latency_connections, 64};
+    c.slo_us = slo_us;
+    if (e.command.empty()) c.work_us = shape.slo_work_us;  // a --server-cmd has no such knob
+    add(c);
   }
   for (const unsigned work : shape.work_us) {
     for (const auto& model : kConcurrentModels) {

@@ -10,7 +10,8 @@ namespace echo::bench {
 
 enum class Scenario {
   throughput,     ///< closed loop: as fast as the server goes
-  latency,        ///< open loop at a fraction of the model's measured peak
+  latency,        ///< open loop at a fixed rate, the same for every model
+  slo_capacity,   ///< highest open-loop rate whose p99 meets the SLO (a search)
   cpu_work,       ///< closed loop, server burns --work-us CPU per message
   blocking_work,  ///< closed loop, server sleeps --block-us per message
   idle_scale,     ///< N connections that only connect and say hello once
@@ -26,11 +27,13 @@ struct BenchCase {
   bool udp = false;
   unsigned connections = 16;
   std::size_t size = 64;
-  double rate_fraction = 0;  ///< latency: fraction of the measured peak
+  double rate = 0;  ///< latency: offered msgs/s in total
   unsigned work_us = 0;
   unsigned block_us = 0;
+  unsigned slo_us = 0;  ///< slo-capacity: the p99 target
 
-  /// "throughput/tcp/thread-pool/conns:64/size:64" (+ rate:, work_us:, block_us:)
+  /// "throughput/tcp/thread-pool/conns:64/size:64" (+ rate:, work_us:,
+  /// block_us:, slo_us:)
   [[nodiscard]] std::string name() const;
 };
 
@@ -40,9 +43,19 @@ struct CustomServer {
 };
 
 /// The cases of matrix "quick" (CI smoke, under a minute), "default" (the
-/// main comparison, under 3 minutes on 2 cores) or "full" (everything).
-/// Throws std::invalid_argument for another name.
+/// main comparison, under 6 minutes on 2 cores with its repetitions) or
+/// "full" (everything). `slo_us` is the p99 target of the slo-capacity
+/// cases. Throws std::invalid_argument for another name.
 std::vector<BenchCase> build_matrix(const std::string& matrix,
-                                    const std::vector<CustomServer>& custom_servers);
+                                    const std::vector<CustomServer>& custom_servers,
+                                    unsigned slo_us = 1000);
+
+/// How each named matrix is run unless the command line says otherwise.
+struct MatrixTiming {
+  double duration_s;
+  double warmup_s;
+  int repetitions;
+};
+MatrixTiming matrix_timing(const std::string& matrix);
 
 }  // namespace echo::bench

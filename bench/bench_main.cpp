@@ -12,14 +12,19 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <regex>
 #include <sstream>
 
 #include "bench_case.hpp"
 #include "bench_context.hpp"
 #include "case_runner.hpp"
+#include "common/finite_check.hpp"
+#include "cpu_split.hpp"
 #include "launched_server.hpp"
 
 namespace {
@@ -39,8 +44,9 @@ void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSett
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.started).count();
     const double left =
-        progress.done ? elapsed / double(progress.done) * double(progress.total - progress.done)
-                      : 0;
+        progress.done && progress.done < progress.total
+            ? elapsed / double(progress.done) * double(progress.total - progress.done)
+            : 0;
     std::fprintf(stderr, "echo-bench: [%zu/%zu] %s (about %.0f s left)\n", progress.done + 1,
                  progress.total, bench_case.name().c_str(), left);
     const echo::bench::CaseResult result = echo::bench::run_case(bench_case, settings);
@@ -67,40 +73,128 @@ void raise_descriptor_limit() {
   }
 }
 
+std::vector<int> minus(const std::vector<int>& all, const std::vector<int>& taken) {
+  std::vector<int> rest;
+  for (const int cpu : all) {
+    if (std::find(taken.begin(), taken.end(), cpu) == taken.end()) rest.push_back(cpu);
+  }
+  return rest;
+}
+
+void pin_this_process(const std::vector<int>& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const int cpu : cpus) CPU_SET(cpu, &set);
+  if (::sched_setaffinity(0, sizeof set, &set) != 0)
+    throw std::invalid_argument("cannot pin echo-bench to " + echo::bench::cpu_list_text(cpus));
+}
+
+// Where server and load generator run: disjoint halves by default (see
+// cpu_split.hpp); --server-cpus / --client-cpus override either side, the
+// other side getting the rest; --unpinned leaves both to the scheduler.
+struct Placement {
+  std::string mode;  // "split", "explicit" or "unpinned"
+  echo::bench::CpuSplit cpus;
+};
+
+Placement place(const std::string& server_text, const std::string& client_text, bool unpinned) {
+  using echo::bench::parse_cpu_list;
+  const std::vector<int> allowed = echo::bench::allowed_cpus();
+  if (unpinned) {
+    if (!server_text.empty() || !client_text.empty())
+      throw std::invalid_argument("--unpinned cannot be combined with --server-cpus/--client-cpus");
+    return {"unpinned", {allowed, allowed}};
+  }
+  if (server_text.empty() && client_text.empty())
+    return {"split", echo::bench::split_cpus(allowed)};
+  Placement placement{"explicit", {}};
+  placement.cpus.server = server_text.empty() ? std::vector<int>{} : parse_cpu_list(server_text);
+  placement.cpus.client = client_text.empty() ? std::vector<int>{} : parse_cpu_list(client_text);
+  echo::bench::require_allowed(placement.cpus.server, allowed, "--server-cpus");
+  echo::bench::require_allowed(placement.cpus.client, allowed, "--client-cpus");
+  if (placement.cpus.server.empty()) placement.cpus.server = minus(allowed, placement.cpus.client);
+  if (placement.cpus.client.empty()) placement.cpus.client = minus(allowed, placement.cpus.server);
+  if (placement.cpus.server.empty() || placement.cpus.client.empty())
+    throw std::invalid_argument(
+        "no CPU left for the other side: give both --server-cpus and "
+        "--client-cpus");
+  return placement;
+}
+
+// How many cases --benchmark_filter selects, for the progress line (Google
+// Benchmark matches the same names with an extended regular expression; a
+// leading '-' negates it).
+std::size_t count_selected(const std::vector<BenchCase>& cases,
+                           const std::vector<std::string>& extras) {
+  const std::string prefix = "--benchmark_filter=";
+  std::string filter;
+  for (const auto& word : extras) {
+    if (word.rfind(prefix, 0) == 0) filter = word.substr(prefix.size());
+  }
+  const bool negate = !filter.empty() && filter.front() == '-';
+  if (negate) filter.erase(0, 1);
+  if (filter.empty() || filter == "all" || filter == ".") return cases.size();
+  try {
+    const std::regex pattern(filter, std::regex::extended);
+    return static_cast<std::size_t>(std::count_if(cases.begin(), cases.end(), [&](const auto& c) {
+      return std::regex_search(c.name(), pattern) != negate;
+    }));
+  } catch (const std::regex_error&) {
+    return cases.size();  // Google Benchmark will report the bad expression
+  }
+}
+
+bool has_flag(const std::vector<std::string>& words, const std::string& flag) {
+  return std::any_of(words.begin(), words.end(),
+                     [&](const std::string& w) { return w.rfind(flag, 0) == 0; });
+}
+
 int run_bench(int argc, char** argv) {
   std::string matrix = "default";
   std::vector<std::string> custom_specs;
   std::string server_cpus, client_cpus;
+  bool unpinned = false;
+  int repetitions = 0;
+  unsigned slo_us = 1000;
   RunSettings settings;
   settings.echo_server = ECHO_SERVER_PATH;
 
   CLI::App app{"echo-bench: compares the echo-server models under the same load."};
   app.name("echo-bench");
   app.allow_extras();
-  app.add_option("--matrix", matrix, "quick (CI, <60 s), default (<3 min) or full")
+  app.add_option("--matrix", matrix, "quick (CI, <60 s), default (<6 min) or full")
       ->check(CLI::IsMember({"quick", "default", "full"}))
       ->capture_default_str();
   app.add_option("--server-cmd", custom_specs,
                  "NAME='COMMAND with {port}': add any echo server to the comparison (repeatable)");
-  app.add_option("--server-cpus", server_cpus, "Pin servers to these CPUs, e.g. 1 or 0-1");
-  app.add_option("--client-cpus", client_cpus, "Pin the load generator to these CPUs");
-  app.add_option("--duration", settings.duration_s, "Measured seconds per case")
-      ->check(CLI::Range(0.1, 3600.0));
-  app.add_option("--warmup", settings.warmup_s, "Warm-up seconds per case")
-      ->check(CLI::Range(0.0, 600.0));
-  app.add_option("--client-threads", settings.client_threads, "echo-load threads")
-      ->check(CLI::Range(1, 256))
+  app.add_option("--server-cpus", server_cpus,
+                 "Pin servers to these CPUs, e.g. 1 or 2-3 (default: the upper half)");
+  app.add_option("--client-cpus", client_cpus,
+                 "Pin the load generator to these CPUs (default: the lower half)");
+  app.add_flag("--unpinned", unpinned, "Pin nothing: server and load share every CPU");
+  app.add_option("--repetitions", repetitions,
+                 "Runs of every case, interleaved across models (default: quick 2, else 5)")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--slo-p99-us", slo_us, "p99 target of the slo-capacity cases, microseconds")
+      ->check(CLI::Range(1u, 60000000u))
       ->capture_default_str();
+  app.add_option("--duration", settings.duration_s, "Measured seconds per case")
+      ->check(echo::kFiniteNumber & CLI::Range(0.1, 3600.0));
+  app.add_option("--warmup", settings.warmup_s, "Warm-up seconds per case")
+      ->check(echo::kFiniteNumber & CLI::Range(0.0, 600.0));
+  app.add_option("--client-threads", settings.client_threads,
+                 "echo-load threads (default: one per client CPU)")
+      ->check(CLI::Range(1, 256));
   app.add_option("--echo-server", settings.echo_server, "echo-server binary")
       ->capture_default_str();
   std::string server_extra_args;
   app.add_option("--server-extra-args", server_extra_args,
-                 "Extra echo-server arguments for every case, e.g. '--threads 2' (tools/gate's "
+                 "Extra echo-server arguments for every case, e.g. '--block-us 10' (tools/gate's "
                  "qualification injects a slowdown with '--work-us 0.5')");
   app.footer(
       "Google Benchmark's flags pass through, e.g. --benchmark_filter=REGEX,\n"
-      "--benchmark_repetitions=N, --benchmark_out=FILE --benchmark_out_format=json,\n"
-      "--benchmark_enable_random_interleaving=true.");
+      "--benchmark_out=FILE --benchmark_out_format=json. Cases run in random\n"
+      "interleaved order unless --benchmark_enable_random_interleaving=false.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -110,13 +204,13 @@ int run_bench(int argc, char** argv) {
     std::cerr << "echo-bench: " << error.what() << "\n";
     return 2;
   }
-  // Per-case time of the named matrices, so "quick" stays under a minute and
-  // "default" under three on 2 cores; --duration and --warmup override.
-  if (!app.count("--duration"))
-    settings.duration_s = matrix == "quick" ? 0.5 : matrix == "default" ? 0.8 : 1.0;
-  if (!app.count("--warmup")) settings.warmup_s = matrix == "full" ? 0.3 : 0.2;
+  const echo::bench::MatrixTiming timing = echo::bench::matrix_timing(matrix);
+  if (!app.count("--duration")) settings.duration_s = timing.duration_s;
+  if (!app.count("--warmup")) settings.warmup_s = timing.warmup_s;
+  if (!app.count("--repetitions")) repetitions = timing.repetitions;
 
   std::vector<echo::bench::CustomServer> custom_servers;
+  Placement placement;
   try {
     for (const auto& spec : custom_specs) {
       const auto equals = spec.find('=');
@@ -126,26 +220,40 @@ int run_bench(int argc, char** argv) {
       }
       custom_servers.push_back({spec.substr(0, equals), spec.substr(equals + 1)});
     }
-    settings.server_cpus =
-        server_cpus.empty() ? std::vector<int>{} : echo::bench::parse_cpu_list(server_cpus);
-    if (!client_cpus.empty()) {
-      cpu_set_t set;
-      CPU_ZERO(&set);
-      for (const int cpu : echo::bench::parse_cpu_list(client_cpus)) CPU_SET(cpu, &set);
-      if (::sched_setaffinity(0, sizeof set, &set) != 0)
-        throw std::invalid_argument("cannot pin to " + client_cpus);
+    placement = place(server_cpus, client_cpus, unpinned);
+    if (placement.mode != "unpinned") {
+      settings.server_cpus = placement.cpus.server;
+      pin_this_process(placement.cpus.client);
     }
   } catch (const std::invalid_argument& error) {
     std::cerr << "echo-bench: " << error.what() << "\n";
     return 2;
   }
+  // Equal resources: every model with a thread knob gets one thread per
+  // server CPU, and the load generator one thread per client CPU.
+  settings.server_threads = static_cast<unsigned>(placement.cpus.server.size());
+  settings.client_cpu_count = static_cast<unsigned>(placement.cpus.client.size());
+  if (!app.count("--client-threads")) settings.client_threads = settings.client_cpu_count;
   std::istringstream extra_words(server_extra_args);
   for (std::string word; extra_words >> word;) settings.server_extra_args.push_back(word);
   raise_descriptor_limit();
 
   static Progress progress;
-  const std::vector<BenchCase> cases = echo::bench::build_matrix(matrix, custom_servers);
-  progress.total = cases.size();
+  const std::vector<BenchCase> cases = echo::bench::build_matrix(matrix, custom_servers, slo_us);
+  progress.total = count_selected(cases, app.remaining()) * static_cast<std::size_t>(repetitions);
+  std::map<std::string, std::string> context_extra = {
+      {"matrix", matrix},
+      {"pinning", placement.mode},
+      {"server_cpus", echo::bench::cpu_list_text(placement.cpus.server)},
+      {"client_cpus", echo::bench::cpu_list_text(placement.cpus.client)},
+      {"server_threads", std::to_string(settings.server_threads)},
+      {"client_threads", std::to_string(settings.client_threads)},
+      {"repetitions", std::to_string(repetitions)},
+      {"slo_p99_us", std::to_string(slo_us)},
+      {"client_bound_at", "0.9"},
+      {"duration_s", std::to_string(settings.duration_s)},
+      {"warmup_s", std::to_string(settings.warmup_s)},
+      {"server_extra_args", server_extra_args}};
   for (const BenchCase& bench_case : cases) {
     benchmark::RegisterBenchmark(bench_case.name().c_str(),
                                  [bench_case, settings](benchmark::State& state) {
@@ -153,21 +261,28 @@ int run_bench(int argc, char** argv) {
                                  })
         ->UseManualTime()
         ->Iterations(1)
+        ->Repetitions(repetitions)
         ->Unit(benchmark::kMillisecond);
+    // Each model's effective arguments (the simplest case's), for the footnote.
+    if (bench_case.server_command.empty() && !bench_case.work_us && !bench_case.block_us &&
+        !bench_case.udp) {
+      std::vector<std::string> words = echo::bench::server_argv(bench_case, settings);
+      std::string text = "echo-server";
+      for (std::size_t i = 1; i < words.size(); ++i) text += " " + words[i];
+      context_extra.emplace("server_args:" + bench_case.model, text);
+    } else if (!bench_case.server_command.empty()) {
+      context_extra.emplace("server_args:" + bench_case.model, bench_case.server_command);
+    }
   }
 
-  const auto context =
-      echo::bench::run_context({{"matrix", matrix},
-                                {"server_cpus", server_cpus.empty() ? "unpinned" : server_cpus},
-                                {"client_cpus", client_cpus.empty() ? "unpinned" : client_cpus},
-                                {"duration_s", std::to_string(settings.duration_s)},
-                                {"warmup_s", std::to_string(settings.warmup_s)},
-                                {"server_extra_args", server_extra_args}});
-  for (const auto& [key, value] : context) benchmark::AddCustomContext(key, value);
+  for (const auto& [key, value] : echo::bench::run_context(context_extra))
+    benchmark::AddCustomContext(key, value);
 
+  std::vector<std::string> extras = app.remaining();
+  if (!has_flag(extras, "--benchmark_enable_random_interleaving"))
+    extras.emplace_back("--benchmark_enable_random_interleaving=true");
   std::vector<char*> rest;
   rest.push_back(argv[0]);
-  std::vector<std::string> extras = app.remaining();
   for (auto& extra : extras) rest.push_back(extra.data());
   int rest_count = static_cast<int>(rest.size());
   benchmark::Initialize(&rest_count, rest.data());

@@ -1,8 +1,10 @@
 #include "case_runner.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
-#include <mutex>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
@@ -10,23 +12,60 @@
 #include "launched_server.hpp"
 #include "load_engine.hpp"
 #include "process_group_usage.hpp"
+#include "slo_search.hpp"
 
 namespace echo::bench {
 namespace {
 
 using namespace std::chrono_literals;
 
+// The models with a --threads knob; the harness sets it to the number of
+// server CPUs so that every model gets the same resources.
+bool has_thread_knob(const std::string& model) {
+  return model == "thread-pool" || model == "asio-coroutine";
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// The load generator's CPU over a window as a fraction of what its CPUs
+// could give; at or above settings.client_bound_at the case measured the
+// client as much as the server.
+void add_client_utilisation(CaseResult& out, double cpu_s, double window_s,
+                            const RunSettings& settings) {
+  const double util =
+      cpu_s / std::max(window_s, 1e-9) / std::max(1.0, double(settings.client_cpu_count));
+  out.counters["client_cpu_util"] = util;
+  out.counters["client_bound"] = util >= settings.client_bound_at ? 1 : 0;
+}
+
+}  // namespace
+
 std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& settings) {
   std::vector<std::string> argv = {settings.echo_server, "--model", c.model, "--port", "0"};
+  if (settings.server_threads > 0 && has_thread_knob(c.model)) {
+    argv.insert(argv.end(), {"--threads", std::to_string(settings.server_threads)});
+  }
   if (c.udp) argv.push_back("--udp");
   if (c.work_us) argv.insert(argv.end(), {"--work-us", std::to_string(c.work_us)});
   if (c.block_us) argv.insert(argv.end(), {"--block-us", std::to_string(c.block_us)});
+  if ((c.work_us || c.block_us) && !c.udp) {  // once per message, however reads batch them
+    argv.insert(argv.end(), {"--message-bytes", std::to_string(c.size)});
+  }
   if (c.model == "fork-per-connection") {
     argv.insert(argv.end(), {"--max-connections", std::to_string(std::max(c.connections, 1024u))});
   }
   argv.insert(argv.end(), settings.server_extra_args.begin(), settings.server_extra_args.end());
   return argv;
 }
+
+namespace {
 
 LaunchedServer launch(const BenchCase& c, const RunSettings& settings) {
   LaunchOptions options;
@@ -49,24 +88,6 @@ LoadConfig load_config(const BenchCase& c, const RunSettings& settings, std::uin
   return config;
 }
 
-// The closed-loop peak of a model for a given load, measured once per run of
-// the harness and reused by every latency case of that model.
-double measured_peak(const BenchCase& c, const RunSettings& settings, std::uint16_t port) {
-  static std::mutex mutex;
-  static std::map<std::string, double> peaks;
-  const std::string key =
-      c.model + "/" + std::to_string(c.connections) + "/" + std::to_string(c.size);
-  std::lock_guard lock(mutex);
-  if (auto it = peaks.find(key); it != peaks.end()) return it->second;
-  LoadConfig config = load_config(c, settings, port);
-  config.duration_s = 1.0;
-  config.warmup_s = 0.2;
-  const LoadResult result = run_load(config);
-  if (!result.ok())
-    throw std::runtime_error("calibration run failed: " + result.totals.first_error);
-  return peaks[key] = result.msgs_per_s();
-}
-
 std::string load_failure(const LoadResult& r) {
   if (r.totals.connected < r.config.connections) {
     return "only " + std::to_string(r.totals.connected) + " of " +
@@ -77,6 +98,10 @@ std::string load_failure(const LoadResult& r) {
   if (r.totals.errors.total() > 0) {
     return std::to_string(r.totals.errors.total()) + " connection errors: " + r.totals.first_error;
   }
+  if (r.totals.unanswered > 0) {
+    return std::to_string(r.totals.unanswered) + " messages due in the window were never answered";
+  }
+  if (r.totals.messages == 0) return "no message was answered in the window";
   return "";
 }
 
@@ -101,9 +126,7 @@ void add_latency_counters(CaseResult& out, const LatencyHistogram& h) {
 CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
                         const LaunchedServer& server) {
   LoadConfig config = load_config(c, settings, server.port());
-  if (c.scenario == Scenario::latency) {
-    config.rate = c.rate_fraction * measured_peak(c, settings, server.port());
-  }
+  if (c.scenario == Scenario::latency) config.rate = c.rate;
   ProcessGroupUsage start, end;
   const LoadHooks hooks{[&] { start = sample_process_group(server.pid()); },
                         [&] { end = sample_process_group(server.pid()); }};
@@ -124,6 +147,7 @@ CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
   }
   if (c.udp) out.counters["loss_pct"] = r.loss_pct();
   out.counters["client_cpu_us_per_msg"] = r.client_cpu_us_per_msg();
+  add_client_utilisation(out, r.client_cpu_s, r.elapsed_s, settings);
   out.counters["errors"] = static_cast<double>(r.totals.errors.total());
   out.counters["mismatches"] = static_cast<double>(r.totals.mismatches);
   out.counters["connected"] = r.totals.connected;
@@ -163,9 +187,11 @@ CaseResult run_idle(const BenchCase& c, const RunSettings& settings, const Launc
 CaseResult run_churn_case(const BenchCase& c, const RunSettings& settings,
                           const LaunchedServer& server) {
   const ProcessGroupUsage start = sample_process_group(server.pid());
+  const double client_cpu_start = process_cpu_seconds();
   const ChurnResult churn =
       run_churn(server.port(), c.connections, c.size,
                 std::chrono::milliseconds(static_cast<long>(settings.duration_s * 1000)));
+  const double client_cpu_s = process_cpu_seconds() - client_cpu_start;
   const ProcessGroupUsage end = sample_process_group(server.pid());
   CaseResult out;
   if (churn.mismatches > 0)
@@ -175,11 +201,72 @@ CaseResult run_churn_case(const BenchCase& c, const RunSettings& settings,
   out.seconds = churn.seconds;
   out.items = churn.cycles;
   out.bytes = churn.cycles * c.size;
+  if (out.error.empty() && churn.cycles == 0) out.error = "no connect/echo cycle completed";
   out.counters["msgs_per_s"] = static_cast<double>(churn.cycles) / churn.seconds;
   add_latency_counters(out, churn.latency);
+  add_client_utilisation(out, client_cpu_s, churn.seconds, settings);
   out.counters["errors"] = static_cast<double>(churn.errors);
   out.counters["mismatches"] = static_cast<double>(churn.mismatches);
   add_server_counters(out, start, end, static_cast<double>(churn.cycles));
+  return out;
+}
+
+// Capacity at the SLO: a closed-loop run gives the scale, then the search
+// probes open-loop rates against the same server.
+CaseResult run_slo_capacity(const BenchCase& c, const RunSettings& settings,
+                            const LaunchedServer& server) {
+  LoadConfig config = load_config(c, settings, server.port());
+  config.duration_s = settings.probe_s;
+  config.warmup_s = std::min(settings.warmup_s, 0.1);
+  config.answer_timeout_s = 0.5;  // a probe past capacity must not wait long
+  const LoadResult peak = run_load(config);
+  CaseResult out;
+  if (std::string why = load_failure(peak); !why.empty()) {
+    out.error = "closed-loop calibration: " + why;
+    return out;
+  }
+  std::uint64_t messages = peak.totals.messages;
+  std::map<double, double> client_util;  // rate -> client CPU utilisation
+  const RateProbe probe = [&](double rate) {
+    LoadConfig open = config;
+    open.rate = rate;
+    const LoadResult r = run_load(open);
+    messages += r.totals.messages;
+    client_util[rate] =
+        r.client_cpu_s / r.elapsed_s / std::max(1.0, double(settings.client_cpu_count));
+    ProbeOutcome outcome;
+    outcome.p99_us = static_cast<double>(r.totals.corrected.value_at_percentile(99)) / 1e3;
+    outcome.met = r.totals.unanswered == 0 && r.totals.messages > 0 &&
+                  outcome.p99_us <= static_cast<double>(c.slo_us);
+    if (r.totals.connected < r.config.connections || r.totals.errors.total() > 0 ||
+        r.totals.mismatches > 0) {
+      outcome.error = load_failure(r);
+    }
+    return outcome;
+  };
+  SloSearchOptions options;
+  options.start_rate = 0.5 * peak.msgs_per_s();
+  options.step = 1.5;
+  options.max_probes = 12;
+  const auto started = std::chrono::steady_clock::now();
+  const SloSearchResult found = find_capacity_at_slo(probe, options);
+  out.error = found.error;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  out.items = messages;
+  out.bytes = messages * c.size;
+  out.counters["capacity_msgs_per_s"] = found.capacity;
+  out.counters["p99_at_capacity_us"] = found.p99_at_capacity_us;
+  out.counters["probes"] = found.probes;
+  out.counters["closed_loop_msgs_per_s"] = peak.msgs_per_s();
+  if (found.first_failing > 0) out.counters["first_failing_msgs_per_s"] = found.first_failing;
+  // The client limited the search if it was saturated where the SLO broke.
+  const double util = client_util[found.first_failing > 0 ? found.first_failing : found.capacity];
+  out.counters["client_cpu_util"] = util;
+  out.counters["client_bound"] = util >= settings.client_bound_at ? 1 : 0;
+  const ProcessGroupUsage usage = sample_process_group(server.pid());
+  out.counters["server_pss_mib"] = usage.pss_mib;
+  out.counters["server_threads"] = usage.threads;
+  out.counters["server_processes"] = usage.processes;
   return out;
 }
 
@@ -195,6 +282,9 @@ CaseResult run_case(const BenchCase& c, const RunSettings& settings) {
         break;
       case Scenario::churn:
         out = run_churn_case(c, settings, server);
+        break;
+      case Scenario::slo_capacity:
+        out = run_slo_capacity(c, settings, server);
         break;
       default:
         out = run_messages(c, settings, server);

@@ -15,9 +15,15 @@ struct RunSettings {
   std::string echo_server;  ///< path of the echo-server binary
   double duration_s = 1.0;  ///< measured window per case
   double warmup_s = 0.3;
-  unsigned client_threads = 1;                 ///< echo-load threads (at most one per connection)
-  std::vector<int> server_cpus;                ///< pin the server here (empty: no pinning)
-  double idle_budget_s = 20;                   ///< idle-scale: time allowed to open connections
+  unsigned client_threads = 1;    ///< echo-load threads (at most one per connection)
+  unsigned client_cpu_count = 1;  ///< CPUs the load generator may use (for its utilisation)
+  std::vector<int> server_cpus;   ///< pin the server here (empty: no pinning)
+  /// --threads for the models that have the knob (thread-pool workers,
+  /// asio-coroutine I/O threads); 0 leaves each model's own default.
+  unsigned server_threads = 0;
+  double client_bound_at = 0.9;  ///< client CPU utilisation that marks a case client-bound
+  double probe_s = 0.3;          ///< slo-capacity: measured seconds per probed rate
+  double idle_budget_s = 20;     ///< idle-scale: time allowed to open connections
   std::vector<std::string> server_extra_args;  ///< appended to every echo-server command
 };
 
@@ -31,5 +37,9 @@ struct CaseResult {
 };
 
 CaseResult run_case(const BenchCase& bench_case, const RunSettings& settings);
+
+/// The echo-server command line run_case uses for a case (the effective
+/// arguments, for the run's context).
+std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& settings);
 
 }  // namespace echo::bench

@@ -24,6 +24,9 @@ struct LoadConfig {
   bool udp = false;
   double udp_timeout_s = 1;  ///< a datagram not back by then is lost
   double connect_timeout_s = 5;
+  /// Open loop: after the window, how long echoes of messages that were due
+  /// inside it may still arrive; those that do not are `unanswered`.
+  double answer_timeout_s = 2;
   double interval_s = -1;  ///< progress lines; <0 = auto, 0 = off
   OutputFormat format = OutputFormat::text;
   std::string hgrm_path;  ///< write the corrected histogram here
@@ -60,6 +63,11 @@ struct WorkerStats {
   std::uint64_t mismatches = 0;  ///< echoed messages that differed
   std::uint64_t sent = 0;        ///< UDP: datagrams sent inside the window
   std::uint64_t lost = 0;        ///< UDP: not back within --udp-timeout
+  /// Open loop: due inside the window on a live connection, never answered
+  /// (each is recorded in `corrected` with latency = give-up time - due).
+  std::uint64_t unanswered = 0;
+  /// Open loop: due inside the window on a connection that had died.
+  std::uint64_t not_sent = 0;
   ErrorCounts errors;
   std::string first_error;       ///< e.g. "cannot connect to ...: Connection refused"
   LatencyHistogram corrected;    ///< from the scheduled send time (open loop)
@@ -86,10 +94,11 @@ struct LoadResult {
     return totals.sent ? 100.0 * static_cast<double>(totals.lost) / static_cast<double>(totals.sent)
                        : 0;
   }
-  /// The run counts as a pass: everything connected, no error, no mismatch.
+  /// The run counts as a pass: everything connected, no error, no mismatch,
+  /// every message that was due answered.
   [[nodiscard]] bool ok() const {
     return totals.connected == config.connections && totals.errors.total() == 0 &&
-           totals.mismatches == 0;
+           totals.mismatches == 0 && totals.unanswered == 0;
   }
 };
 

@@ -53,6 +53,11 @@ int main(int argc, char** argv) {
     std::cerr << "echo-load: " << result.totals.mismatches
               << " echoed message(s) differed from what was sent\n";
   }
+  if (result.totals.unanswered > 0) {
+    std::cerr << "echo-load: " << result.totals.unanswered
+              << " message(s) due in the window were never answered (gave up "
+              << config.answer_timeout_s << " s after its end)\n";
+  }
   if (result.totals.connected < config.connections) {
     std::cerr << "echo-load: only " << result.totals.connected << " of " << config.connections
               << " connections opened; first failure: " << result.totals.first_error << '\n';

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <map>
 
+#include "common/finite_check.hpp"
+
 namespace echo {
 
 ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
@@ -24,15 +26,15 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
       ->check(CLI::Range(1, 64 << 20))
       ->capture_default_str();
   app.add_option("-d,--duration", c.duration_s, "Measured seconds")
-      ->check(CLI::Range(0.001, 86400.0))
+      ->check(kFiniteNumber & CLI::Range(0.001, 86400.0))
       ->capture_default_str();
   app.add_option("--warmup", c.warmup_s, "Seconds of load before measuring")
-      ->check(CLI::Range(0.0, 3600.0))
+      ->check(kFiniteNumber & CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   app.add_option("-r,--rate", c.rate,
                  "Open loop: messages per second in total, on a fixed schedule; latency is "
                  "measured from each message's scheduled time. 0 = closed loop")
-      ->check(CLI::Range(0.0, 1e9))
+      ->check(kFiniteNumber & CLI::Range(0.0, 1e9))
       ->capture_default_str();
   app.add_option("--pipeline", c.pipeline, "Closed loop: messages in flight per connection")
       ->check(CLI::Range(1, 1024))
@@ -43,15 +45,20 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
   app.add_flag("-u,--udp", c.udp, "Send UDP datagrams (8-byte sequence number + payload)");
   app.add_option("--udp-timeout", c.udp_timeout_s,
                  "A datagram not back within this many seconds is lost")
-      ->check(CLI::Range(0.001, 60.0))
+      ->check(kFiniteNumber & CLI::Range(0.001, 60.0))
       ->capture_default_str();
   app.add_option("--connect-timeout", c.connect_timeout_s, "Seconds to wait for each connect")
-      ->check(CLI::Range(0.001, 600.0))
+      ->check(kFiniteNumber & CLI::Range(0.001, 600.0))
+      ->capture_default_str();
+  app.add_option("--answer-timeout", c.answer_timeout_s,
+                 "Open loop: seconds after the window that echoes of messages due in it may "
+                 "still arrive; later ones count as unanswered (exit 1)")
+      ->check(kFiniteNumber & CLI::Range(0.001, 600.0))
       ->capture_default_str();
   app.add_option("--interval", c.interval_s,
                  "Seconds between progress lines on stderr; 0 = none (default: 1 for runs over "
                  "5 s when stderr is a terminal)")
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(kFiniteNumber & CLI::Range(0.0, 3600.0));
   app.add_option("-f,--format", format, "Output: text, csv (header + one row) or json")
       ->check(CLI::IsMember({"text", "csv", "json"}))
       ->capture_default_str();

@@ -57,6 +57,8 @@ std::vector<Field> result_fields(const LoadResult& r) {
       {"errors_other", e.other},
       {"mismatches", r.totals.mismatches},
       {"lost", r.totals.lost},
+      {"unanswered", r.totals.unanswered},
+      {"not_sent", r.totals.not_sent},
       {"loss_pct", r.loss_pct()},
       {"msgs_per_s", r.msgs_per_s()},
       {"mib_per_s", r.mib_per_s()},
@@ -126,6 +128,10 @@ void write_text(std::ostream& out, const LoadResult& r) {
       << ", reset " << e.reset << ", eof " << e.eof << ", short read " << e.short_read << ", other "
       << e.other << ")  mismatches: " << r.totals.mismatches;
   if (c.udp) out << "  lost: " << r.totals.lost << " (" << fixed(r.loss_pct(), 2) << " %)";
+  if (c.open_loop()) {
+    out << "  unanswered: " << r.totals.unanswered
+        << "  not sent (connection dead): " << r.totals.not_sent;
+  }
   out << "\n  client CPU: " << fixed(r.client_cpu_us_per_msg(), 2) << " us per message\n";
 }
 

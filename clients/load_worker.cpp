@@ -62,6 +62,15 @@ std::int64_t LoadWorker::publish_progress(std::int64_t now, const RunWindow& win
   return boundary;
 }
 
+void epoll_failed(WorkerStats& stats, int error) {
+  ++stats.errors.other;
+  if (stats.first_error.empty()) {
+    stats.first_error =
+        "epoll_create1: " + error_text(error) +
+        (error == EMFILE ? " (the descriptor limit is too low: raise ulimit -n)" : "");
+  }
+}
+
 void count_io_error(int error, ErrorCounts& errors) {
   if (error == ECONNRESET || error == EPIPE)
     ++errors.reset;

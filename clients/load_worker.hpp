@@ -72,6 +72,9 @@ std::unique_ptr<LoadWorker> make_udp_worker(const WorkerAssignment& assignment);
 UniqueFd connect_counted(const PeerAddress& peer, int socktype, double timeout_s,
                          const LoadConfig& config, WorkerStats& stats);
 
+/// Records a failed epoll_create1 as an error naming the likely cause.
+void epoll_failed(WorkerStats& stats, int error);
+
 /// Files an errno from send/recv under its class.
 void count_io_error(int error, ErrorCounts& errors);
 

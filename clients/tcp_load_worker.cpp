@@ -68,14 +68,19 @@ class TcpLoadWorker final : public LoadWorker {
 
   void run(const RunWindow& window) override {
     window_ = window;
+    if (streams_.empty()) return;
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_) {  // never loop on a bad descriptor: say why and stop
+      epoll_failed(stats_, errno);
+      return;
+    }
     for (unsigned i = 0; i < streams_.size(); ++i) {
       streams_[i].index = i;
       watch(streams_[i], EPOLL_CTL_ADD, EPOLLIN | EPOLLET);
     }
-    if (streams_.empty()) return;
     const auto count = static_cast<unsigned>(streams_.size());
-    OpenLoopSchedule schedule(window.start_ns, std::max(a_.rate, 1e-9), count);
+    schedule_ = OpenLoopSchedule(window.start_ns, std::max(a_.rate, 1e-9), count);
+    const OpenLoopSchedule& schedule = schedule_;
     std::uint64_t next_due = 0;  // open loop: the thread's next message to release
 
     std::vector<epoll_event> events(std::min<std::size_t>(count, 1024));
@@ -90,7 +95,7 @@ class TcpLoadWorker final : public LoadWorker {
         for (const std::uint64_t due = schedule.due_count(now); next_due < due; ++next_due) {
           TcpStream& s = streams_[next_due % count];
           s.allowed = next_due / count + 1;
-          try_send(s, now);
+          if (s.fd) try_send(s, now);  // a dead connection sends nothing (not_sent)
         }
         wake = std::min(wake, schedule.due_of(next_due));
       }
@@ -100,17 +105,76 @@ class TcpLoadWorker final : public LoadWorker {
       const int n = ::epoll_pwait2(epoll_.get(), events.data(), static_cast<int>(events.size()),
                                    &timeout, nullptr);
       now = now_ns();
-      for (int i = 0; i < n; ++i) {
-        TcpStream& s = *static_cast<TcpStream*>(events[i].data.ptr);
-        if (!s.fd) continue;
-        if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) receive(s, now);
-        if (s.fd) try_send(s, now);  // writable again, or echoes freed a slot
-      }
+      handle(events, n, now);
     }
-    if (!config_.open_loop()) stats_.uncorrected = stats_.corrected;  // one and the same
+    if (!config_.open_loop()) {
+      stats_.uncorrected = stats_.corrected;  // one and the same
+      return;
+    }
+    // Messages that fell due between the last wake-up and the window's end
+    // are still the window's: release them before draining.
+    for (const std::uint64_t due = schedule.due_count(window.measure_end_ns - 1); next_due < due;
+         ++next_due) {
+      TcpStream& s = streams_[next_due % count];
+      s.allowed = next_due / count + 1;
+      if (s.fd) try_send(s, now);
+    }
+    drain(events,
+          window.measure_end_ns + static_cast<std::int64_t>(config_.answer_timeout_s * 1e9));
+    charge_unanswered(now_ns());
   }
 
  private:
+  void handle(const std::vector<epoll_event>& events, int n, std::int64_t now) {
+    for (int i = 0; i < n; ++i) {
+      TcpStream& s = *static_cast<TcpStream*>(events[i].data.ptr);
+      if (!s.fd) continue;
+      if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) receive(s, now);
+      if (s.fd) try_send(s, now);  // writable again, or echoes freed a slot
+    }
+  }
+
+  // Open loop, after the window: no new message becomes due, but those that
+  // were due are still sent and their echoes awaited, until every live
+  // connection has answered all of them or `deadline` passes (a stalled
+  // server). Without this, whatever was in flight at the end would silently
+  // vanish from the histogram.
+  void drain(std::vector<epoll_event>& events, std::int64_t deadline) {
+    for (std::int64_t now = now_ns(); now < deadline; now = now_ns()) {
+      const bool all_answered = std::all_of(streams_.begin(), streams_.end(), [](const auto& s) {
+        return !s.fd || s.recv_seq >= s.allowed;
+      });
+      if (all_answered) return;
+      const std::int64_t wait = deadline - now;
+      const timespec timeout{static_cast<time_t>(wait / 1'000'000'000),
+                             static_cast<long>(wait % 1'000'000'000)};
+      const int n = ::epoll_pwait2(epoll_.get(), events.data(), static_cast<int>(events.size()),
+                                   &timeout, nullptr);
+      handle(events, n, now_ns());
+    }
+  }
+
+  // Every message due inside the window that never came back is recorded
+  // with the latency it had when we gave up (wrk2 would drop it): a stall at
+  // the end of a run shows in p99 and in `unanswered`, never as a clean
+  // number. On a connection the server killed, they count as `not_sent`.
+  void charge_unanswered(std::int64_t gave_up) {
+    for (const TcpStream& s : streams_) {
+      for (std::uint64_t seq = s.recv_seq;; ++seq) {
+        const std::int64_t due = schedule_.due_ns(s.index, seq);
+        if (due >= window_.measure_end_ns) break;
+        if (due < window_.measure_start_ns) continue;
+        if (!s.fd) {
+          ++stats_.not_sent;
+          continue;
+        }
+        ++stats_.unanswered;
+        stats_.corrected.record(gave_up - due);
+        stats_.uncorrected.record(gave_up - due);
+      }
+    }
+  }
+
   // Sends every message this connection may send now, until the socket is full.
   void try_send(TcpStream& s, std::int64_t now) {
     const std::uint64_t in_flight_limit = s.recv_seq + s.sent_at.size();
@@ -195,25 +259,23 @@ class TcpLoadWorker final : public LoadWorker {
 
   void complete(TcpStream& s, std::int64_t now) {
     if (s.corrupt) ++stats_.mismatches;  // counted in warm-up too: wrong is wrong
-    if (window_.measuring(now)) {
-      ++stats_.messages;
-      const std::int64_t sent = s.sent_at[s.recv_seq % s.sent_at.size()];
-      if (config_.open_loop()) {
-        stats_.corrected.record(now - schedule_due(s));
+    const std::int64_t sent = s.sent_at[s.recv_seq % s.sent_at.size()];
+    if (config_.open_loop()) {
+      // Counted by when it was due, so echoes that arrive while draining
+      // after the window still count, with their full latency.
+      const std::int64_t due = schedule_.due_ns(s.index, s.recv_seq);
+      if (window_.measuring(due)) {
+        ++stats_.messages;
+        stats_.corrected.record(now - due);
         stats_.uncorrected.record(now - sent);
-      } else {
-        stats_.corrected.record(now - sent);
       }
+    } else if (window_.measuring(now)) {
+      ++stats_.messages;
+      stats_.corrected.record(now - sent);
     }
     ++s.recv_seq;
     s.recv_offset = 0;
     s.corrupt = false;
-  }
-
-  std::int64_t schedule_due(const TcpStream& s) const {
-    const OpenLoopSchedule schedule(window_.start_ns, a_.rate,
-                                    static_cast<unsigned>(streams_.size()));
-    return schedule.due_ns(s.index, s.recv_seq);
   }
 
   void fail(TcpStream& s, int error) {
@@ -233,6 +295,7 @@ class TcpLoadWorker final : public LoadWorker {
   std::vector<TcpStream> streams_;
   std::vector<char> buffer_;
   RunWindow window_;
+  OpenLoopSchedule schedule_{0, 1, 1};  // open loop: set at the start of run()
   UniqueFd epoll_;
 };
 

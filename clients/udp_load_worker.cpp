@@ -66,6 +66,10 @@ class UdpLoadWorker final : public LoadWorker {
     window_ = window;
     if (streams_.empty()) return;
     UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll) {
+      epoll_failed(stats_, errno);
+      return;
+    }
     for (auto& s : streams_) {
       epoll_event event{};
       event.events = EPOLLIN;

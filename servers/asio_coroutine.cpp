@@ -52,6 +52,7 @@ constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 
 awaitable<void> echo_connection(tcp::socket socket, SimulatedWork work) {
   std::array<char, kEchoChunkBytes> buffer;
+  std::uint64_t received = 0;
   for (;;) {
     auto [read_error, n] = co_await socket.async_read_some(asio::buffer(buffer), nothrow_awaitable);
     if (read_error == asio::error::eof) {
@@ -59,7 +60,8 @@ awaitable<void> echo_connection(tcp::socket socket, SimulatedWork work) {
       co_return;
     }
     if (read_error) co_return;  // reset, or the server is stopping
-    work();  // on this I/O thread: a blocking call here stalls every connection on it
+    // On this I/O thread: a blocking call here stalls every connection on it.
+    work.after_read(n, received);
     auto [write_error, written] =
         co_await asio::async_write(socket, asio::buffer(buffer.data(), n), nothrow_awaitable);
     if (write_error) co_return;

@@ -68,6 +68,7 @@ class IterativeServer final : public Server {
   // Like echo_until_closed(), but never blocks without also watching for shutdown.
   void echo_connection(int fd) {
     std::array<char, kEchoChunkBytes> buffer;
+    std::uint64_t received = 0;
     for (;;) {
       const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
       if (n == 0) {
@@ -79,7 +80,7 @@ class IterativeServer final : public Server {
         if (!wait_for(fd, POLLIN)) return;
         continue;
       }
-      config_.work();
+      config_.work.after_read(static_cast<std::size_t>(n), received);
       for (ssize_t sent = 0; sent < n;) {
         const ssize_t m =
             ::send(fd, buffer.data() + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);

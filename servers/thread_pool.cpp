@@ -49,6 +49,7 @@ struct Connection {
   UniqueFd socket;
   std::vector<char> pending;  // read but not yet written back (peer not reading)
   std::size_t pending_offset = 0;
+  std::uint64_t received = 0;  // bytes read so far, for per-request work
   // Bumped (release) by the worker that ends a turn, read (acquire) by the
   // worker that starts the next. The kernel already orders the two (through
   // epoll_ctl and epoll_wait), but this makes the hand-over of `pending`
@@ -91,7 +92,7 @@ Next serve_turn(Connection& connection, std::vector<char>& buffer, const Simulat
   for (int reads = 0; reads < kReadsPerTurn; ++reads) {
     const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     if (n > 0) {
-      work();
+      work.after_read(static_cast<std::size_t>(n), connection.received);
       const ssize_t sent = send_some(fd, buffer.data(), static_cast<std::size_t>(n));
       if (sent < 0) return Next::close;
       if (sent < n) {

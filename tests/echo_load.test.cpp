@@ -128,5 +128,59 @@ TEST(EchoLoad, OpenLoopSendsAtTheRequestedRate) {
   EXPECT_NEAR(result.msgs_per_s(), 2000.0, 100.0);
 }
 
+TEST(EchoLoad, OpenLoopChargesMessagesAServerNeverAnsweredAtTheEnd) {
+  FakeTcpServer server({.stall_after = 600ms});  // answers, then goes deaf
+  LoadConfig config = config_for(server.port());
+  config.connections = 2;
+  config.rate = 1000;
+  config.answer_timeout_s = 0.2;
+  const auto started = std::chrono::steady_clock::now();
+  const LoadResult result = run_load(config);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "gives up after answer_timeout";
+  EXPECT_FALSE(result.ok());
+  // About the last 0.4 s of the 1 s window was due and never answered.
+  EXPECT_GT(result.totals.unanswered, 200u);
+  EXPECT_LT(result.totals.unanswered, 600u);
+  EXPECT_EQ(result.totals.errors.total(), 0u);
+  // Each is charged from its due time to the give-up time: at least 0.2 s.
+  EXPECT_GE(static_cast<double>(result.totals.corrected.value_at_percentile(99)) / 1e6, 200.0);
+  EXPECT_EQ(result.totals.corrected.count(), result.totals.messages + result.totals.unanswered);
+}
+
+TEST(EchoLoad, OpenLoopAgainstAServerThatNeverAnswersFails) {
+  FakeTcpServer server({.stall_after = 1ms});
+  LoadConfig config = config_for(server.port());
+  config.rate = 500;
+  config.duration_s = 0.5;
+  config.answer_timeout_s = 0.1;
+  const LoadResult result = run_load(config);
+  EXPECT_EQ(result.totals.messages, 0u);
+  EXPECT_GT(result.totals.unanswered, 200u);
+  EXPECT_FALSE(result.ok());
+}
+
+TEST(EchoLoad, OpenLoopCountsOneErrorPerDeadConnectionNotOnePerMessage) {
+  FakeTcpServer server({.close_after = 200ms});
+  LoadConfig config = config_for(server.port());
+  config.connections = 2;
+  config.rate = 2000;
+  const LoadResult result = run_load(config);
+  EXPECT_EQ(result.totals.errors.total(), 2u);
+  EXPECT_GT(result.totals.not_sent, 1000u);  // what the dead connections could not send
+  EXPECT_FALSE(result.ok());
+}
+
+TEST(EchoLoad, OpenLoopAgainstAHealthyServerLeavesNothingUnanswered) {
+  FakeTcpServer server({});
+  LoadConfig config = config_for(server.port());
+  config.connections = 8;
+  config.rate = 20000;  // plenty in flight when the window closes
+  config.duration_s = 0.5;
+  const LoadResult result = run_load(config);
+  ASSERT_TRUE(result.ok()) << result.totals.first_error;
+  EXPECT_EQ(result.totals.unanswered, 0u);
+  EXPECT_NEAR(result.msgs_per_s(), 20000.0, 1000.0);
+}
+
 }  // namespace
 }  // namespace echo::testing

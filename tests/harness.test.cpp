@@ -131,7 +131,7 @@ TEST(BenchMatrix, NamesAreUniqueAndEveryScenarioAppears) {
       EXPECT_TRUE(names.insert(c.name()).second) << "duplicate " << c.name();
       scenarios.insert(scenario_name(c.scenario));
     }
-    EXPECT_EQ(scenarios.size(), 6u) << matrix;
+    EXPECT_EQ(scenarios.size(), 7u) << matrix;
     EXPECT_TRUE(names.count("throughput/tcp/socat/conns:16/size:64")) << matrix;
   }
   EXPECT_THROW(build_matrix("huge", {}), std::invalid_argument);

@@ -12,10 +12,11 @@ namespace echo {
 
 EchoEnd echo_until_closed(int fd, const SimulatedWork& work) {
   std::array<char, kEchoChunkBytes> buffer;
+  std::uint64_t received = 0;
   for (;;) {
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n > 0) {
-      work();
+      work.after_read(static_cast<std::size_t>(n), received);
       if (!write_all(fd, buffer.data(), static_cast<std::size_t>(n))) return EchoEnd::error;
     } else if (n == 0) {
       ::shutdown(fd, SHUT_WR);

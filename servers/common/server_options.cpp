@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 
+#include "finite_check.hpp"
+
 namespace echo {
 namespace {
 
@@ -78,11 +80,16 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
       ->capture_default_str();
   app.add_option("--work-us", config.work.cpu_us,
                  "Per message: burn this many microseconds of CPU (simulated computation)")
-      ->check(CLI::Range(0.0, 1000000.0))
+      ->check(kFiniteNumber & CLI::Range(0.0, 1000000.0))
       ->capture_default_str();
   app.add_option("--block-us", config.work.block_us,
                  "Per message: sleep this many microseconds (simulated blocking call)")
       ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  app.add_option("--message-bytes", config.work.message_bytes,
+                 "With --work-us/--block-us: a message is this many bytes, and the work is done "
+                 "once per message however reads split or batch them (0: once per read)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30))
       ->capture_default_str();
 
   try {

@@ -2,19 +2,35 @@
 // What a real service does between reading a request and answering it, so the
 // benchmark can show where each model wins and loses: --work-us burns CPU
 // (parsing, computing), --block-us sleeps the calling thread (a blocking
-// database or disk call). Applied once per read, which with one message in
-// flight per connection is once per message.
+// database or disk call). With --message-bytes N it is applied once per N
+// bytes received, i.e. once per request however the reads split or batch
+// them (an open-loop client pipelines, so one read can hold many); without,
+// once per read, which with one message in flight per connection is the same.
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <thread>
 
 namespace echo {
 
 struct SimulatedWork {
-  double cpu_us = 0;      ///< busy-loop this long (fractions allowed, for fine tuning)
-  unsigned block_us = 0;  ///< then sleep this long
+  double cpu_us = 0;              ///< busy-loop this long (fractions allowed, for fine tuning)
+  unsigned block_us = 0;          ///< then sleep this long
+  std::size_t message_bytes = 0;  ///< a request's size; 0 = once per read
 
   [[nodiscard]] bool none() const { return cpu_us == 0 && block_us == 0; }
+
+  /// After a read of `bytes` on a stream that had received `received` bytes
+  /// before it (the caller's per-connection count, updated here): the work
+  /// of every request that read completed.
+  void after_read(std::size_t bytes, std::uint64_t& received) const {
+    if (none()) return;
+    std::uint64_t requests = 1;
+    if (message_bytes > 0) requests = (received + bytes) / message_bytes - received / message_bytes;
+    received += bytes;
+    for (; requests > 0; --requests) (*this)();
+  }
 
   void operator()() const {
     if (cpu_us > 0) {

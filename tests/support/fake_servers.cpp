@@ -57,9 +57,19 @@ void FakeTcpServer::serve(int fd) {
       return;
     }
     if (!readable(fd)) continue;
+    if (behaviour_.stall_after.count() > 0 && Clock::now() - started_ >= behaviour_.stall_after) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // alive, but deaf
+      continue;
+    }
     const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     if (n <= 0) return;
     if (behaviour_.delay.count() > 0) std::this_thread::sleep_for(behaviour_.delay);
+    if (behaviour_.per_message.count() > 0) {
+      // Whole messages completed by this chunk, each costing per_message.
+      const auto before = echoed / behaviour_.message_size;
+      const auto after = (echoed + static_cast<std::uint64_t>(n)) / behaviour_.message_size;
+      std::this_thread::sleep_for(behaviour_.per_message * static_cast<long>(after - before));
+    }
     if (behaviour_.freeze_every.count() > 0) {
       // Frozen during the first freeze_for of every freeze_every period.
       const auto period = behaviour_.freeze_every;

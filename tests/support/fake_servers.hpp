@@ -20,6 +20,12 @@ struct FakeBehaviour {
   std::chrono::milliseconds freeze_for{0};    ///< ...stop echoing for this long
   std::uint64_t corrupt_every_bytes = 0;      ///< flip one byte at each multiple
   std::chrono::milliseconds close_after{0};   ///< close each connection after this
+  std::chrono::milliseconds stall_after{0};   ///< stop answering (not closing) after this
+  /// Service time per whole message of `message_size` bytes, so one
+  /// connection serves at most 1 / per_message messages a second: below
+  /// that rate latency stays near per_message, above it a queue builds.
+  std::chrono::microseconds per_message{0};
+  std::size_t message_size = 64;
 };
 
 /// TCP echo server, one thread per connection, with the given misbehaviour.

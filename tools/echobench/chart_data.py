@@ -1,5 +1,7 @@
 """Turns result rows into the series each chart draws (no plotting here, so
-the tests can check the data without matplotlib)."""
+the tests can check the data without matplotlib). A point is
+(x, median, low, high): the median over repetitions and its 95% bootstrap
+interval."""
 
 from __future__ import annotations
 
@@ -7,12 +9,15 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
+from . import uncertainty
+
 # Okabe & Ito's palette, distinguishable with every common colour-vision
 # deficiency. A model keeps its colour on every chart.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 KNOWN_MODELS = ["thread-per-connection", "thread-pool", "fork-per-connection", "asio-coroutine", "iterative"]
 
-Series = dict[str, list[tuple[float, float]]]  # model -> sorted (x, y) points
+Point = tuple[float, float, float, float]  # x, median, interval low, interval high
+Series = dict[str, list[Point]]  # model -> points sorted by x
 
 
 def model_colours(rows: list[dict[str, Any]]) -> dict[str, str]:
@@ -21,14 +26,25 @@ def model_colours(rows: list[dict[str, Any]]) -> dict[str, str]:
     return {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(KNOWN_MODELS + others)}
 
 
+def _point(x: float, ys: list[float]) -> Point:
+    low, high = uncertainty.median_interval(ys)
+    return (x, statistics.median(ys), low, high)
+
+
 def _median_series(rows: list[dict[str, Any]], x: str, y: str) -> Series:
     points: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if x in row and y in row:
             points[row["model"]][row[x]].append(row[y])
     order = {m: i for i, m in enumerate(KNOWN_MODELS)}
-    return {model: sorted((px, statistics.median(ys)) for px, ys in by_x.items())
+    return {model: sorted(_point(px, ys) for px, ys in by_x.items())
             for model, by_x in sorted(points.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))}
+
+
+def single_x(series: Series) -> bool:
+    """Every model has the same one x value: draw bars, not lines."""
+    xs = {p[0] for points in series.values() for p in points}
+    return len(xs) == 1
 
 
 def pick(rows: list[dict[str, Any]], scenario: str, protocol: str = "tcp", **equal: Any) -> list[dict[str, Any]]:
@@ -43,30 +59,33 @@ def throughput_by_connections(rows: list[dict[str, Any]]) -> dict[int, Series]:
             for size in sorted({r["size"] for r in chosen})}
 
 
-def latency_vs_throughput(rows: list[dict[str, Any]]) -> dict[str, Series]:
-    """p50 and p99 against achieved msgs/s over the open-loop rate sweep."""
+def latency_vs_offered_rate(rows: list[dict[str, Any]]) -> dict[str, Series]:
+    """p50 and p99 against the offered rate, the same for every model."""
     chosen = pick(rows, "latency")
-    return {p: _median_series(chosen, "msgs_per_s", f"{p}_us") for p in ("p50", "p99")}
+    return {p: _median_series(chosen, "rate_msgs_per_s", f"{p}_us") for p in ("p50", "p99")}
 
 
-def cost_per_model(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """Server CPU µs/msg (throughput, the most common load) and PSS KiB per
-    idle connection (idle-scale, the most connections held)."""
-    out: dict[str, dict[str, float]] = {}
-    through = pick(rows, "throughput")
-    if through:
-        loads = defaultdict(int)
-        for r in through:
-            loads[(r["conns"], r["size"])] += 1
-        conns, size = max(loads, key=lambda k: (loads[k], k[0] == 16, -k[1]))
-        series = _median_series([r for r in through if r["size"] == size and r["conns"] == conns],
-                                "conns", "server_cpu_us_per_msg")
-        out[f"server CPU µs per message (conns={conns}, size={size} B)"] = {m: p[0][1] for m, p in series.items()}
+def capacity_at_slo(rows: list[dict[str, Any]]) -> Series:
+    """Capacity at the SLO per model (x is the SLO in µs)."""
+    return _median_series(pick(rows, "slo-capacity"), "slo_us", "capacity_msgs_per_s")
+
+
+def cost_per_model(rows: list[dict[str, Any]]) -> dict[str, Series]:
+    """Server CPU µs/msg at the highest rate of the latency ladder (the same
+    offered load for every model) and PSS KiB per idle connection (the most
+    connections held)."""
+    out: dict[str, Series] = {}
+    ladder = pick(rows, "latency")
+    if ladder:
+        rate = max(r["rate_msgs_per_s"] for r in ladder)
+        out[f"server CPU µs per message\n(open loop at {rate:,} msgs/s, {ladder[0]['conns']} connections)"] = \
+            _median_series([r for r in ladder if r["rate_msgs_per_s"] == rate], "rate_msgs_per_s",
+                           "server_cpu_us_per_msg")
     idle = pick(rows, "idle-scale")
     if idle:
         most = max(r["conns"] for r in idle)
-        series = _median_series([r for r in idle if r["conns"] == most], "conns", "pss_per_conn_kib")
-        out[f"server memory KiB per idle connection ({most} held)"] = {m: p[0][1] for m, p in series.items()}
+        out[f"server memory KiB per idle connection\n({most:,} held)"] = \
+            _median_series([r for r in idle if r["conns"] == most], "conns", "pss_per_conn_kib")
     return out
 
 

@@ -1,8 +1,8 @@
 """Reads echo-bench's Google Benchmark JSON into one flat row per case.
 
-A case name such as "latency/tcp/thread-pool/conns:16/size:64/rate:50%" is
-split into columns (scenario, protocol, model, conns, size, rate_pct, work_us,
-block_us); the user counters become columns of their own. Google Benchmark's
+A case name such as "latency/tcp/thread-pool/conns:16/size:64/rate:20000" is
+split into columns (scenario, protocol, model, conns, size, rate_msgs_per_s,
+work_us, block_us, slo_us); the user counters become columns of their own. Google Benchmark's
 own CSV reporter is deprecated, hence this.
 """
 
@@ -12,8 +12,8 @@ import json
 from typing import Any
 
 # Columns always present, in this order; counters follow in sorted order.
-KEY_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "rate_pct", "work_us",
-               "block_us", "repetition", "error"]
+KEY_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "rate_msgs_per_s", "work_us",
+               "block_us", "slo_us", "repetition", "error"]
 
 
 class BenchJsonError(ValueError):
@@ -25,13 +25,14 @@ def parse_case_name(name: str) -> dict[str, Any]:
     parts = [p for p in name.split("/") if p not in ("manual_time", "real_time") and not p.startswith("iterations:")]
     if len(parts) < 3:
         raise ValueError(f"not an echo-bench case name: {name!r}")
-    fields: dict[str, Any] = {"scenario": parts[0], "protocol": parts[1], "model": parts[2],
-                              "conns": "", "size": "", "rate_pct": "", "work_us": "", "block_us": ""}
+    fields: dict[str, Any] = {"scenario": parts[0], "protocol": parts[1], "model": parts[2], "conns": "",
+                              "size": "", "rate_msgs_per_s": "", "work_us": "", "block_us": "", "slo_us": ""}
     for part in parts[3:]:
         key, _, value = part.partition(":")
-        if key == "rate":
-            fields["rate_pct"] = int(value.rstrip("%"))
-        elif key in fields:
+        key = "rate_msgs_per_s" if key == "rate" else key
+        if key in fields and not value.isdigit():
+            raise ValueError(f"not an echo-bench case name: {name!r} ({part!r} is not a whole number)")
+        if key in fields:
             fields[key] = int(value)
     return fields
 

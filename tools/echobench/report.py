@@ -1,90 +1,80 @@
-"""The Markdown report: charts, a table per scenario, and a "which model
-when" section in which every claim quotes a number from the tables."""
+"""The Markdown report: the claims ("which model when", each a winner only
+where the data support it), the method footnote, failed cases, charts and a
+table per scenario."""
 
 from __future__ import annotations
 
 import os
-import statistics
 from typing import Any
 
 from . import summary
+from .claims import MIN_EFFECT, MIN_REPETITIONS
 
 
-def _median(rows: list[dict[str, Any]], model: str, metric: str) -> float | None:
-    values = [r[metric] for r in rows if r["model"] == model and metric in r]
-    return statistics.median(values) if values else None
+def _number(value: float, unit: str) -> str:
+    return f"{value:,.1f} {unit}" if value < 100 else f"{value:,.0f} {unit}"
 
 
-def _ranked(rows, metric: str, higher_is_better: bool) -> list[tuple[str, float]]:
-    models = sorted({r["model"] for r in rows})
-    scored = [(m, v) for m in models if (v := _median(rows, m, metric)) is not None]
-    return sorted(scored, key=lambda mv: -mv[1] if higher_is_better else mv[1])
+def claim_line(claim: dict[str, Any]) -> str:
+    q, verdict = claim["question"], claim["verdict"]
+    where = f"`{claim['case']}`, {claim['repetitions']} repetitions"
+    medians = claim.get("medians", {})
+    unit = claim.get("unit", "")
+    if verdict == "winner":
+        low, high = claim["ratio_ci95"]
+        return (f"- **{q}:** **{claim['winner']}**, {_number(medians[claim['winner']], unit)}, "
+                f"{claim['ratio']:.2f}× better than {claim['runner_up']} "
+                f"({_number(medians[claim['runner_up']], unit)}; 95% interval of the ratio {low:.2f}–{high:.2f}). "
+                f"[{where}]")
+    if verdict == "tie":
+        low, high = claim["ratio_ci95"]
+        tied = ", ".join(f"{m} ({_number(medians[m], unit)})" for m in claim["tied"])
+        return (f"- **{q}:** tie between {tied}: the best is {claim['ratio']:.2f}× {claim['runner_up']} "
+                f"(95% interval {low:.2f}–{high:.2f}), which is not a lead both significant and of "
+                f"{MIN_EFFECT - 1:.0%} or more. [{where}]")
+    if verdict == "client-bound":
+        return (f"- **{q}:** not judged: the load generator was the bottleneck for "
+                f"{', '.join(claim['client_bound'])} (‡ in the tables). [{where}]")
+    short = ", ".join(claim.get("too_few_repetitions", [])) or "none"
+    return (f"- **{q}:** no data: fewer than two models with {MIN_REPETITIONS} or more successful "
+            f"repetitions (short: {short}).")
 
 
-def _claim(question: str, rows, metric: str, unit: str, higher_is_better: bool, where: str) -> str | None:
-    ranked = _ranked(rows, metric, higher_is_better)
-    if len(ranked) < 2:
-        return None
-    (best, best_value), (second, second_value) = ranked[0], ranked[1]
-    worst, worst_value = ranked[-1]
-    return (f"- **{question}** {best}: {best_value:,.1f} {unit} ({where}), ahead of {second} "
-            f"({second_value:,.1f}); {worst} is last ({worst_value:,.1f}).")
+def method_lines(context: dict[str, Any]) -> list[str]:
+    lines = [f"Server CPUs `{context.get('server_cpus', '?')}`, load-generator CPUs "
+             f"`{context.get('client_cpus', '?')}` (pinning: {context.get('pinning', '?')}); "
+             f"{context.get('server_threads', '?')} thread(s) for every model with a thread knob, "
+             f"{context.get('client_threads', '?')} load thread(s); {context.get('repetitions', '?')} repetitions "
+             f"per case in random interleaved order; SLO p99 ≤ {context.get('slo_p99_us', '?')} µs; "
+             f"client-bound at {float(context.get('client_bound_at', 0.9)):.0%} of the load generator's CPUs.", "",
+             "Each model's effective arguments:", ""]
+    for key in sorted(k for k in context if k.startswith("server_args:")):
+        lines.append(f"- {key.split(':', 1)[1]}: `{context[key]}`")
+    return lines
 
 
-def which_model_when(rows: list[dict[str, Any]]) -> list[str]:
-    def at(scenario: str, **equal: Any) -> list[dict[str, Any]]:
-        return [r for r in rows if r["scenario"] == scenario and r["protocol"] == "tcp"
-                and all(r.get(k) == v for k, v in equal.items())]
-
-    claims = []
-    through = at("throughput")
-    if through:
-        conns = max(r["conns"] for r in through)
-        size = min(r["size"] for r in through)
-        claims.append(_claim(f"Most messages per second with many connections:", at("throughput", conns=conns, size=size),
-                             "msgs_per_s", "msgs/s", True, f"throughput, {conns} connections, {size} B"))
-        claims.append(_claim("Cheapest server CPU per message:", at("throughput", conns=conns, size=size),
-                             "server_cpu_us_per_msg", "µs/msg", False, f"throughput, {conns} connections, {size} B"))
-    latency = at("latency")
-    if latency:
-        top = max(r["rate_pct"] for r in latency)
-        claims.append(_claim(f"Lowest tail latency near saturation:", at("latency", rate_pct=top), "p99_us",
-                             "µs p99", False, f"open loop at {top}% of each model's own peak"))
-    cpu = at("cpu-work")
-    if cpu:
-        work = max(r["work_us"] for r in cpu)
-        claims.append(_claim("CPU-heavy requests:", at("cpu-work", work_us=work), "msgs_per_s", "msgs/s", True,
-                             f"{work} µs of CPU per message"))
-    blocking = at("blocking-work")
-    if blocking:
-        block = max(r["block_us"] for r in blocking)
-        claims.append(_claim("Requests that block (a database call):", at("blocking-work", block_us=block),
-                             "msgs_per_s", "msgs/s", True, f"{block} µs blocking per message"))
-    idle = at("idle-scale")
-    if idle:
-        most = max(r["conns"] for r in idle)
-        claims.append(_claim("Least memory per idle connection:", at("idle-scale", conns=most),
-                             "pss_per_conn_kib", "KiB/connection", False, f"{most} idle connections"))
-    churn = at("churn")
-    if churn:
-        claims.append(_claim("Short connections (connect, echo, close):", churn, "msgs_per_s", "connections/s",
-                             True, "churn"))
-    return [c for c in claims if c]
-
-
-def write_report(rows, charts: list[str], out_dir: str, source: str, footnote: str) -> str:
+def write_report(rows: list[dict[str, Any]], charts: list[str], out_dir: str, source: str, footnote: str,
+                 claims: list[dict[str, Any]], context: dict[str, Any]) -> str:
     lines = ["# echo-models: latest results", "",
              f"Generated by `tools/plot {source}` from the CSV that the README's first command writes; "
-             "do not edit by hand. Each number is the median over repetitions.", "",
+             "do not edit by hand. Each number is the median over repetitions ± half its 95% bootstrap "
+             "interval. A model wins a question only when the 95% interval of its ratio to the runner-up "
+             f"lies above 1 and the ratio is at least {MIN_EFFECT:.2f}; otherwise it is a tie. The same "
+             "verdicts are in `claims.json`.", "",
              f"_{footnote}_", "", "## Which model when", ""]
-    lines += which_model_when(rows) or ["(not enough scenarios in this CSV to compare)"]
+    lines += [claim_line(c) for c in claims] or ["(not enough scenarios in this CSV to compare)"]
+    lines += ["", "## How it was measured", ""] + method_lines(context)
+    failed = sorted({(r["name"], r["error"]) for r in rows if r.get("error")})
+    if failed:
+        lines += ["", "## Failed cases (not in any claim)", ""]
+        lines += [f"- `{name}`: {error}" for name, error in failed]
     lines += ["", "## Charts", ""]
     for chart in charts:
         if chart.endswith(".svg"):
             name = os.path.basename(chart)
             lines.append(f"![{name[:-4].replace('_', ' ')}]({name})")
             lines.append("")
-    lines += ["## Tables", "", summary.summary_tables(rows)]
+    lines += ["## Tables", "", summary.summary_tables(rows, float(context.get("client_bound_at", 0.9)))]
     path = os.path.join(out_dir, "README.md")
     with open(path, "w", encoding="utf-8") as out:
         out.write("\n".join(lines).rstrip() + "\n")

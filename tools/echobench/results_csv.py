@@ -10,7 +10,7 @@ import csv
 from typing import Any
 
 REQUIRED_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "error"]
-INTEGER_COLUMNS = {"conns", "size", "rate_pct", "work_us", "block_us", "repetition"}
+INTEGER_COLUMNS = {"conns", "size", "rate_msgs_per_s", "work_us", "block_us", "slo_us", "repetition"}
 TEXT_COLUMNS = {"name", "scenario", "protocol", "model", "error"}
 
 

@@ -12,12 +12,16 @@ ECHO_BUILD_PACKAGES=(
   libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
 )
 ECHO_TEST_PACKAGES=(socat netcat-openbsd python3 python3-matplotlib python3-numpy)
+# What turns results into the report, charts and claims (tools/bench-report,
+# tools/plot, tools/compare-claims).
+ECHO_REPORT_PACKAGES=(python3 python3-matplotlib python3-numpy)
 # tools/lint, which CI runs after the tests.
 ECHO_LINT_PACKAGES=(clang-format clang-tidy git)
-# The main job also builds Asio's own example servers (shipped in the doc
-# package) to measure the models against, cross-checks echo-load with
-# redis-benchmark and an io_uring client experiment, and draws charts.
-ECHO_RUN_PACKAGES=(libboost1.81-doc redis-tools liburing-dev python3-matplotlib python3-numpy)
+# The comparison scripts that measure against outside programs:
+# tools/compare-asio-examples builds Asio's own example servers (shipped in
+# the doc package); tools/compare-load-generators cross-checks echo-load with
+# redis-benchmark and the io_uring client experiment.
+ECHO_COMPARE_PACKAGES=(libboost1.81-doc redis-tools liburing-dev)
 
 echo_missing_packages() {
   local package

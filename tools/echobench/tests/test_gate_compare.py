@@ -6,7 +6,7 @@ import subprocess
 import sys
 import unittest
 
-from echobench.gate import Settings, compare_files
+from echobench.gate import Settings, compare_files, verdict_rows
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 GATE = os.path.join(os.path.dirname(__file__), "..", "..", "gate")
@@ -30,6 +30,18 @@ class CompareFiles(unittest.TestCase):
     def test_three_repetitions_are_too_few(self):
         verdict, _ = compare_files(data("gbench_base.json"), data("gbench_three_reps.json"), Settings())
         self.assertEqual(verdict, "inconclusive")
+
+
+class Pairing(unittest.TestCase):
+    def test_an_errored_run_in_the_middle_drops_its_pair_and_shifts_nothing(self):
+        base = [{"error": "", "msgs_per_s": 1000.0 * (i + 1)} for i in range(8)]
+        base[3] = {"error": "server exited with status 1"}
+        candidate = [{"error": "", "msgs_per_s": 1000.0 * (i + 1) / 1.12} for i in range(8)]
+        rows = verdict_rows({"case": base}, {"case": candidate}, Settings())
+        verdict = next(r["verdict"] for r in rows if r["metric"] == "msgs_per_s")
+        self.assertEqual(verdict.pairs, 7)
+        self.assertAlmostEqual(verdict.median_change, 0.12, places=6)
+        self.assertAlmostEqual(verdict.interval[0], 0.12, places=6)  # every pair says the same
 
 
 class GateCommandLine(unittest.TestCase):

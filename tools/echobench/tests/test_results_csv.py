@@ -20,8 +20,8 @@ class ReadResults(unittest.TestCase):
         self.assertEqual(first["conns"], 1)
         self.assertIsInstance(first["conns"], int)
         self.assertEqual(first["msgs_per_s"], 10000.0)
-        self.assertNotIn("rate_pct", first)
-        self.assertEqual(rows[7]["rate_pct"], 50)
+        self.assertNotIn("rate_msgs_per_s", first)
+        self.assertEqual(rows[7]["rate_msgs_per_s"], 50000)
 
     def test_failed_cases_are_kept_but_filtered_by_successful(self):
         rows = read_results(data("good.csv"))

@@ -1,0 +1,74 @@
+"""Compares two runs of the default comparison: does each question get the
+same verdict twice, and how much did the headline numbers move?
+
+Agreement, per claim id: the same verdict and, for a winner, the same
+model. A contradiction is two "winner" verdicts naming different models:
+the one outcome a published comparison must never have.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from .cases import Case
+from .summary import HEADLINE
+
+
+def verdict_text(claim: dict[str, Any] | None) -> str:
+    if claim is None:
+        return "(absent)"
+    if claim["verdict"] == "winner":
+        return f"winner {claim['winner']}"
+    if claim["verdict"] == "tie":
+        return "tie (" + ", ".join(claim["tied"]) + ")"
+    return claim["verdict"]
+
+
+def compare_claims(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per claim id in either run, in the first run's order."""
+    a = {c["id"]: c for c in first}
+    b = {c["id"]: c for c in second}
+    rows = []
+    for claim_id in list(a) + [i for i in b if i not in a]:
+        x, y = a.get(claim_id), b.get(claim_id)
+        both = x is not None and y is not None
+        agree = both and x["verdict"] == y["verdict"] and x.get("winner") == y.get("winner")
+        contradiction = both and x["verdict"] == y["verdict"] == "winner" and x["winner"] != y["winner"]
+        decided = agree and x["verdict"] in ("winner", "tie")
+        rows.append({"id": claim_id, "first": verdict_text(x), "second": verdict_text(y), "agree": agree,
+                     "decided_alike": decided, "contradiction": contradiction})
+    return rows
+
+
+def headline_changes(first: dict[str, Case], second: dict[str, Case]) -> dict[str, float]:
+    """Case name -> |second/first - 1| of its headline median, for the
+    cases both runs measured."""
+    changes = {}
+    for name, case in first.items():
+        other = second.get(name)
+        metric = HEADLINE.get(case.parameters["scenario"], (None,))[0]
+        if other is None or metric is None:
+            continue
+        x, y = case.median(metric), other.median(metric)
+        if x and y is not None:
+            changes[name] = abs(y / x - 1)
+    return changes
+
+
+def report(rows: list[dict[str, Any]], changes: dict[str, float]) -> str:
+    lines = ["| question | first run | second run | agree |", "|---|---|---|---|"]
+    for row in rows:
+        mark = "CONTRADICTION" if row["contradiction"] else ("yes" if row["agree"] else "no")
+        lines.append(f"| {row['id']} | {row['first']} | {row['second']} | {mark} |")
+    decided = sum(r["decided_alike"] for r in rows)
+    contradictions = sum(r["contradiction"] for r in rows)
+    lines += ["", f"{sum(r['agree'] for r in rows)} of {len(rows)} questions agree; {decided} decided alike "
+              f"(the same winner, or a tie, twice); {contradictions} contradiction(s)."]
+    if changes:
+        values = sorted(changes.values())
+        worst = max(changes, key=changes.get)
+        lines.append(f"Run-to-run change of the headline numbers over {len(values)} cases: median "
+                     f"{statistics.median(values):.1%}, 90th percentile {values[int(0.9 * (len(values) - 1))]:.1%}, "
+                     f"largest {changes[worst]:.1%} ({worst}).")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,51 @@
+"""End to end: echo-bench (a slice of the quick matrix, the real servers)
+-> tools/bench-report -> tools/plot writes a claims.json that matches the
+schema, with real verdicts. Needs the built echo-bench: CTest passes its
+path in ECHO_BENCH (release preset); skipped without it."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from echobench import claims
+
+TOOLS = os.path.join(os.path.dirname(__file__), "..", "..")
+BENCH = os.environ.get("ECHO_BENCH", "")
+
+
+@unittest.skipUnless(BENCH and os.access(BENCH, os.X_OK), "ECHO_BENCH (the built echo-bench) not given")
+class QuickPipeline(unittest.TestCase):
+    def test_quick_matrix_writes_claims_that_match_the_schema(self):
+        with tempfile.TemporaryDirectory() as out:
+            json_path, csv_path = os.path.join(out, "latest.json"), os.path.join(out, "latest.csv")
+            # Two questions' scenarios, twice each, kept short: the pipeline
+            # is under test here, not the machine.
+            bench = subprocess.run([BENCH, "--matrix=quick", "--benchmark_filter=^(idle-scale|blocking-work)/",
+                                    "--duration=0.2", "--warmup=0.05", f"--benchmark_out={json_path}",
+                                    "--benchmark_out_format=json"], capture_output=True, text=True, timeout=300)
+            self.assertEqual(bench.returncode, 0, bench.stderr[-2000:])
+            report = subprocess.run([sys.executable, os.path.join(TOOLS, "bench-report"), json_path, "--csv",
+                                     csv_path], capture_output=True, text=True, timeout=60)
+            self.assertEqual(report.returncode, 0, report.stderr)
+            self.assertIn(" ±", report.stdout)  # median ±half-width
+            plot = subprocess.run([sys.executable, os.path.join(TOOLS, "plot"), csv_path, "--out", out],
+                                  capture_output=True, text=True, timeout=120)
+            self.assertEqual(plot.returncode, 0, plot.stderr)
+            with open(os.path.join(out, "claims.json"), encoding="utf-8") as source:
+                document = json.load(source)
+        self.assertEqual(claims.schema_errors(document), [])
+        by_id = {c["id"]: c for c in document["claims"]}
+        self.assertEqual(set(by_id), {"idle-memory", "blocking-requests"})
+        self.assertEqual(by_id["idle-memory"]["repetitions"], 2)
+        # thread-pool keeps a small struct per idle connection; the others a
+        # stack, a coroutine frame or a process: a lead no run can miss.
+        self.assertEqual(by_id["idle-memory"]["verdict"], "winner")
+        self.assertEqual(by_id["idle-memory"]["winner"], "thread-pool")
+        self.assertEqual(document["context"]["pinning"], "split")
+
+
+if __name__ == "__main__":
+    unittest.main()
