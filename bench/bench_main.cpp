@@ -8,7 +8,6 @@
 // --benchmark_out=... --benchmark_out_format=json and the rest keep working.
 
 #include <benchmark/benchmark.h>
-#include <sched.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -35,6 +34,7 @@ using echo::bench::RunSettings;
 struct Progress {
   std::size_t total = 0;
   std::size_t done = 0;
+  std::size_t failed = 0;  ///< case runs that ended in SkipWithError
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
@@ -52,6 +52,9 @@ void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSett
     const echo::bench::CaseResult result = echo::bench::run_case(bench_case, settings);
     if (!result.ok) {
       state.SkipWithError(result.error.c_str());
+      std::fprintf(stderr, "echo-bench: FAILED %s: %s\n", bench_case.name().c_str(),
+                   result.error.c_str());
+      ++progress.failed;
       break;
     }
     state.SetIterationTime(result.seconds);
@@ -71,54 +74,6 @@ void raise_descriptor_limit() {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
-}
-
-std::vector<int> minus(const std::vector<int>& all, const std::vector<int>& taken) {
-  std::vector<int> rest;
-  for (const int cpu : all) {
-    if (std::find(taken.begin(), taken.end(), cpu) == taken.end()) rest.push_back(cpu);
-  }
-  return rest;
-}
-
-void pin_this_process(const std::vector<int>& cpus) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  for (const int cpu : cpus) CPU_SET(cpu, &set);
-  if (::sched_setaffinity(0, sizeof set, &set) != 0)
-    throw std::invalid_argument("cannot pin echo-bench to " + echo::bench::cpu_list_text(cpus));
-}
-
-// Where server and load generator run: disjoint halves by default (see
-// cpu_split.hpp); --server-cpus / --client-cpus override either side, the
-// other side getting the rest; --unpinned leaves both to the scheduler.
-struct Placement {
-  std::string mode;  // "split", "explicit" or "unpinned"
-  echo::bench::CpuSplit cpus;
-};
-
-Placement place(const std::string& server_text, const std::string& client_text, bool unpinned) {
-  using echo::bench::parse_cpu_list;
-  const std::vector<int> allowed = echo::bench::allowed_cpus();
-  if (unpinned) {
-    if (!server_text.empty() || !client_text.empty())
-      throw std::invalid_argument("--unpinned cannot be combined with --server-cpus/--client-cpus");
-    return {"unpinned", {allowed, allowed}};
-  }
-  if (server_text.empty() && client_text.empty())
-    return {"split", echo::bench::split_cpus(allowed)};
-  Placement placement{"explicit", {}};
-  placement.cpus.server = server_text.empty() ? std::vector<int>{} : parse_cpu_list(server_text);
-  placement.cpus.client = client_text.empty() ? std::vector<int>{} : parse_cpu_list(client_text);
-  echo::bench::require_allowed(placement.cpus.server, allowed, "--server-cpus");
-  echo::bench::require_allowed(placement.cpus.client, allowed, "--client-cpus");
-  if (placement.cpus.server.empty()) placement.cpus.server = minus(allowed, placement.cpus.client);
-  if (placement.cpus.client.empty()) placement.cpus.client = minus(allowed, placement.cpus.server);
-  if (placement.cpus.server.empty() || placement.cpus.client.empty())
-    throw std::invalid_argument(
-        "no CPU left for the other side: give both --server-cpus and "
-        "--client-cpus");
-  return placement;
 }
 
 // How many cases --benchmark_filter selects, for the progress line (Google
@@ -210,7 +165,7 @@ int run_bench(int argc, char** argv) {
   if (!app.count("--repetitions")) repetitions = timing.repetitions;
 
   std::vector<echo::bench::CustomServer> custom_servers;
-  Placement placement;
+  echo::bench::Placement placement;
   try {
     for (const auto& spec : custom_specs) {
       const auto equals = spec.find('=');
@@ -220,10 +175,10 @@ int run_bench(int argc, char** argv) {
       }
       custom_servers.push_back({spec.substr(0, equals), spec.substr(equals + 1)});
     }
-    placement = place(server_cpus, client_cpus, unpinned);
+    placement = echo::bench::choose_placement(server_cpus, client_cpus, unpinned);
     if (placement.mode != "unpinned") {
       settings.server_cpus = placement.cpus.server;
-      pin_this_process(placement.cpus.client);
+      echo::bench::pin_this_process(placement.cpus.client);
     }
   } catch (const std::invalid_argument& error) {
     std::cerr << "echo-bench: " << error.what() << "\n";
@@ -244,8 +199,12 @@ int run_bench(int argc, char** argv) {
   std::map<std::string, std::string> context_extra = {
       {"matrix", matrix},
       {"pinning", placement.mode},
-      {"server_cpus", echo::bench::cpu_list_text(placement.cpus.server)},
-      {"client_cpus", echo::bench::cpu_list_text(placement.cpus.client)},
+      {"server_cpus", placement.mode == "unpinned"
+                          ? "unpinned"
+                          : echo::bench::cpu_list_text(placement.cpus.server)},
+      {"client_cpus", placement.mode == "unpinned"
+                          ? "unpinned"
+                          : echo::bench::cpu_list_text(placement.cpus.client)},
       {"server_threads", std::to_string(settings.server_threads)},
       {"client_threads", std::to_string(settings.client_threads)},
       {"repetitions", std::to_string(repetitions)},
@@ -287,8 +246,19 @@ int run_bench(int argc, char** argv) {
   int rest_count = static_cast<int>(rest.size());
   benchmark::Initialize(&rest_count, rest.data());
   if (benchmark::ReportUnrecognizedArguments(rest_count, rest.data())) return 2;
-  benchmark::RunSpecifiedBenchmarks();
+  const std::size_t matched = benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  // A broken run must not look like a result: no case, or any failed case,
+  // is a non-zero exit (the JSON still says which and why).
+  if (matched == 0) {
+    std::cerr << "echo-bench: no case matches the filter\n";
+    return 1;
+  }
+  if (progress.failed > 0) {
+    std::cerr << "echo-bench: " << progress.failed << " of " << progress.done
+              << " case runs failed (error_message in the JSON)\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -1,7 +1,5 @@
 #include "case_runner.hpp"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -23,15 +21,6 @@ using namespace std::chrono_literals;
 // server CPUs so that every model gets the same resources.
 bool has_thread_knob(const std::string& model) {
   return model == "thread-pool" || model == "asio-coroutine";
-}
-
-double process_cpu_seconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // The load generator's CPU over a window as a fraction of what its CPUs

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "launched_server.hpp"  // parse_cpu_list
+
 namespace echo::bench {
 
 bool CpuSplit::disjoint() const {
@@ -56,6 +58,48 @@ void require_allowed(const std::vector<int>& cpus, const std::vector<int>& allow
                                   ")");
     }
   }
+}
+
+namespace {
+
+std::vector<int> minus(const std::vector<int>& all, const std::vector<int>& taken) {
+  std::vector<int> rest;
+  for (const int cpu : all) {
+    if (std::find(taken.begin(), taken.end(), cpu) == taken.end()) rest.push_back(cpu);
+  }
+  return rest;
+}
+
+}  // namespace
+
+Placement choose_placement(const std::string& server_cpus, const std::string& client_cpus,
+                           bool unpinned, const std::vector<int>& allowed) {
+  if (unpinned) {
+    if (!server_cpus.empty() || !client_cpus.empty())
+      throw std::invalid_argument("--unpinned cannot be combined with --server-cpus/--client-cpus");
+    return {"unpinned", {allowed, allowed}};
+  }
+  if (server_cpus.empty() && client_cpus.empty()) return {"split", split_cpus(allowed)};
+  Placement placement{"explicit", {}};
+  if (!server_cpus.empty()) placement.cpus.server = parse_cpu_list(server_cpus);
+  if (!client_cpus.empty()) placement.cpus.client = parse_cpu_list(client_cpus);
+  require_allowed(placement.cpus.server, allowed, "--server-cpus");
+  require_allowed(placement.cpus.client, allowed, "--client-cpus");
+  if (placement.cpus.server.empty()) placement.cpus.server = minus(allowed, placement.cpus.client);
+  if (placement.cpus.client.empty()) placement.cpus.client = minus(allowed, placement.cpus.server);
+  if (placement.cpus.server.empty() || placement.cpus.client.empty())
+    throw std::invalid_argument(
+        "no CPU left for the other side: give both --server-cpus and "
+        "--client-cpus");
+  return placement;
+}
+
+void pin_this_process(const std::vector<int>& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const int cpu : cpus) CPU_SET(cpu, &set);
+  if (::sched_setaffinity(0, sizeof set, &set) != 0)
+    throw std::invalid_argument("cannot pin echo-bench to " + cpu_list_text(cpus));
 }
 
 }  // namespace echo::bench

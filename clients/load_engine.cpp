@@ -17,15 +17,6 @@
 namespace echo {
 namespace {
 
-double process_cpu_seconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 void sleep_until_ns(std::int64_t deadline) {
   const std::int64_t left = deadline - now_ns();
   if (left > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(left));
@@ -63,6 +54,15 @@ void report_progress(const std::vector<std::unique_ptr<LoadWorker>>& workers,
 }
 
 }  // namespace
+
+double process_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 LoadResult run_load(const LoadConfig& config, std::ostream* progress, const LoadHooks& hooks) {
   const PeerAddress peer =

@@ -17,6 +17,10 @@ struct LoadHooks {
   std::function<void()> on_measure_end;
 };
 
+/// This process's user + system CPU time so far, in seconds (getrusage):
+/// what the load generator spent, for its cost per message and utilisation.
+double process_cpu_seconds();
+
 /// Connects, warms up, measures, and merges every thread's results. Progress
 /// lines go to `progress` when config.interval_s > 0 (nullptr: none).
 /// Throws std::runtime_error when the host cannot be resolved.

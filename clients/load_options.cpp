@@ -65,8 +65,9 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
   app.add_option("--hgrm", c.hgrm_path,
                  "Write the latency histogram here in HdrHistogram's percentile format (ms)");
   app.footer(
-      "Exit status: 0 when every connection opened, ran without error, and every echoed byte\n"
-      "matched; 1 otherwise (the reason is on stderr); 2 for bad usage.");
+      "Exit status: 0 when every connection opened, ran without error, every echoed byte\n"
+      "matched and (open loop) every message due in the window was answered; 1 otherwise\n"
+      "(the reason is on stderr); 2 for bad usage.");
 
   try {
     app.parse(argc, argv);

@@ -64,6 +64,20 @@ TEST(CpuSplit, ListsReadBackAndForeignCpusAreRefused) {
   EXPECT_THROW(split_cpus({}), std::invalid_argument);
 }
 
+TEST(Placement, DefaultSplitsExplicitSidesTakeTheRestAndBadCombinationsAreRefused) {
+  const std::vector<int> four = first_cpus(4);
+  EXPECT_EQ(choose_placement("", "", false, four).mode, "split");
+  const Placement server_only = choose_placement("3", "", false, four);
+  EXPECT_EQ(server_only.mode, "explicit");
+  EXPECT_EQ(server_only.cpus.client, (std::vector<int>{0, 1, 2}));
+  const Placement client_only = choose_placement("", "0-1", false, four);
+  EXPECT_EQ(client_only.cpus.server, (std::vector<int>{2, 3}));
+  EXPECT_EQ(choose_placement("", "", true, four).mode, "unpinned");
+  EXPECT_THROW(choose_placement("5", "", false, first_cpus(2)), std::invalid_argument);
+  EXPECT_THROW(choose_placement("1", "", true, four), std::invalid_argument);
+  EXPECT_THROW(choose_placement("", "0-3", false, four), std::invalid_argument);  // none left
+}
+
 TEST(EqualResources, ThreadKnobFollowsTheServerCpus) {
   RunSettings settings;
   settings.echo_server = "echo-server";

@@ -11,7 +11,10 @@ by that rule. A question where any model's case was client-bound (the load
 generator at or above 90% of its CPUs) is not judged: "client-bound".
 Cases with a failed repetition are named in "failed" and judged on the
 rest; cases with fewer than MIN_REPETITIONS successful repetitions are left
-out ("too_few_repetitions"); with fewer than two models left: "no-data".
+out ("too_few_repetitions"); with fewer than two models left the question
+is "no-data": the report says so, and claims.json leaves it out, since its
+verdicts are winner, tie or client-bound only (the contract other programs
+read).
 """
 
 from __future__ import annotations
@@ -132,6 +135,11 @@ def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_A
     return claims
 
 
+def published(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The claims that go into claims.json: every question with a verdict."""
+    return [c for c in claims if c["verdict"] != "no-data"]
+
+
 def write_claims(claims: list[dict[str, Any]], path: str, context: dict[str, Any]) -> None:
     document = {"method": {"interval": "95% percentile bootstrap of the ratio of medians, "
                                        f"{uncertainty.RESAMPLES} resamples, seed {uncertainty.SEED}",
@@ -141,7 +149,7 @@ def write_claims(claims: list[dict[str, Any]], path: str, context: dict[str, Any
                 "context": {k: context[k] for k in ("git_commit", "matrix", "pinning", "server_cpus", "client_cpus",
                                                     "server_threads", "client_threads", "repetitions",
                                                     "slo_p99_us", "date") if k in context},
-                "claims": claims}
+                "claims": published(claims)}
     with open(path, "w", encoding="utf-8") as out:
         json.dump(document, out, indent=2, sort_keys=False, allow_nan=False)
         out.write("\n")
@@ -149,7 +157,7 @@ def write_claims(claims: list[dict[str, Any]], path: str, context: dict[str, Any
 
 CLAIM_KEYS = {"id": str, "question": str, "case": str, "metric": str, "better": str, "verdict": str,
               "repetitions": int}
-VERDICTS = {"winner", "tie", "client-bound", "no-data"}
+VERDICTS = {"winner", "tie", "client-bound"}
 
 
 def schema_errors(document: Any) -> list[str]:

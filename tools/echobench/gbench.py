@@ -43,12 +43,16 @@ def load_runs(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     try:
         with open(path, encoding="utf-8") as source:
             document = json.load(source)
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BenchJsonError(f"{path}: {error}") from error
     if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
         raise BenchJsonError(f"{path}: no 'benchmarks' list: not Google Benchmark JSON")
+    if not isinstance(document.get("context", {}), dict):
+        raise BenchJsonError(f"{path}: 'context' is not an object")
     runs = []
-    for entry in document["benchmarks"]:
+    for index, entry in enumerate(document["benchmarks"]):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name", entry.get("run_name")), str):
+            raise BenchJsonError(f"{path}: benchmarks[{index}] is not a benchmark object with a name")
         if entry.get("run_type") == "aggregate":
             continue
         run: dict[str, Any] = {"name": entry.get("run_name", entry.get("name", "?")).split("/iterations:")[0],

@@ -7,6 +7,7 @@ where there is one, so a broken input never turns into a silently wrong chart.
 from __future__ import annotations
 
 import csv
+import math
 from typing import Any
 
 REQUIRED_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "error"]
@@ -39,6 +40,8 @@ def read_results(path: str) -> list[dict[str, Any]]:
                 rows.append(_typed_row(path, line_number, header, cells))
     except OSError as error:
         raise ResultsCsvError(f"{path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise ResultsCsvError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     if not rows:
         raise ResultsCsvError(f"{path}: no data rows")
     return rows
@@ -53,10 +56,16 @@ def _typed_row(path: str, line: int, header: list[str], cells: list[str]) -> dic
             continue
         else:
             try:
-                row[column] = int(cell) if column in INTEGER_COLUMNS else float(cell)
+                value = int(cell) if column in INTEGER_COLUMNS else float(cell)
             except ValueError:
                 kind = "a whole number" if column in INTEGER_COLUMNS else "a number"
                 raise ResultsCsvError(f"{path}:{line}: column '{column}': {cell!r} is not {kind}") from None
+            # Every measured quantity here is finite and non-negative: NaN,
+            # infinity or a negative value is a broken run, not a point.
+            if not math.isfinite(value) or value < 0:
+                raise ResultsCsvError(f"{path}:{line}: column '{column}': {cell!r} is not a finite, "
+                                      "non-negative number")
+            row[column] = value
     return row
 
 

@@ -91,11 +91,12 @@ class ClaimRule(unittest.TestCase):
         for key in ("verdict", "winner", "ratio", "ratio_ci95"):
             self.assertEqual(claim_clean[key], claim_error[key], key)
 
-    def test_models_without_enough_repetitions_leave_no_data(self):
+    def test_models_without_enough_repetitions_leave_no_data_and_are_not_published(self):
         rows = rows_for("churn", "msgs_per_s", {"a": [None, None, 120], "b": [100, 101, 99]})
         claim = claim_of(rows, "short-connections")
         self.assertEqual(claim["verdict"], "no-data")
         self.assertEqual(claim["too_few_repetitions"], ["a"])
+        self.assertEqual(claims.published([claim]), [])
 
     def test_each_question_compares_one_load(self):
         rows = (rows_for("throughput", "msgs_per_s", {"a": [10, 10, 10], "b": [20, 20, 20]}, conns=16)

@@ -47,9 +47,10 @@ class Plot(unittest.TestCase):
         self.assertIn("## Which model when", text)
         self.assertIn("`throughput/tcp/fork-per-connection/conns:16/size:64`: server exited with status 1", text)
         self.assertEqual(claims.schema_errors(document), [])
-        # One repetition of asio-coroutine is too few to judge: no winner is made up.
-        through = next(c for c in document["claims"] if c["id"] == "throughput-many-connections")
-        self.assertEqual(through["verdict"], "no-data")
+        # One repetition of asio-coroutine is too few to judge: no winner is
+        # made up; the report says why and claims.json leaves the question out.
+        self.assertNotIn("throughput-many-connections", [c["id"] for c in document["claims"]])
+        self.assertIn("**Most messages per second with many connections:** no data", text)
 
     def test_a_stale_chart_from_an_earlier_run_is_removed(self):
         with tempfile.TemporaryDirectory() as out:

@@ -42,6 +42,21 @@ class ReadResults(unittest.TestCase):
         with self.assertRaisesRegex(ResultsCsvError, r"bad_integer\.csv:2: column 'conns': '1\.5' is not a whole"):
             read_results(data("bad_integer.csv"))
 
+    def test_nan_negative_and_non_utf8_input_are_errors_not_points(self):
+        with self.assertRaisesRegex(ResultsCsvError, r"nan_value\.csv:2: column 'msgs_per_s': 'nan' is not a finite"):
+            read_results(data("nan_value.csv"))
+        with self.assertRaisesRegex(ResultsCsvError, r"negative_value\.csv:2: column 'msgs_per_s': '-5'"):
+            read_results(data("negative_value.csv"))
+        with self.assertRaisesRegex(ResultsCsvError, r"not_utf8\.csv: not UTF-8"):
+            read_results(data("not_utf8.csv"))
+
+    def test_json_of_the_wrong_shape_is_an_error_naming_the_file(self):
+        from echobench.gbench import BenchJsonError, load_rows
+        with self.assertRaisesRegex(BenchJsonError, r"wrong_shape\.json: benchmarks\[0\] is not a benchmark"):
+            load_rows(data("wrong_shape.json"))
+        with self.assertRaisesRegex(BenchJsonError, r"not_utf8\.csv"):
+            load_rows(data("not_utf8.csv"))
+
     def test_missing_file_is_an_error(self):
         with self.assertRaisesRegex(ResultsCsvError, r"nope\.csv"):
             read_results(data("nope.csv"))
