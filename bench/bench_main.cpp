@@ -25,6 +25,7 @@
 #include "common/finite_check.hpp"
 #include "cpu_split.hpp"
 #include "launched_server.hpp"
+#include "live_servers.hpp"
 
 namespace {
 
@@ -117,6 +118,7 @@ int run_bench(int argc, char** argv) {
   CLI::App app{"echo-bench: compares the echo-server models under the same load."};
   app.name("echo-bench");
   app.allow_extras();
+  app.set_version_flag("--version", std::string("echo-bench ") + ECHO_VERSION);
   app.add_option("--matrix", matrix, "quick (CI, <60 s), default (<6 min) or full")
       ->check(CLI::IsMember({"quick", "default", "full"}))
       ->capture_default_str();
@@ -154,6 +156,9 @@ int run_bench(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForVersion& error) {
+    std::cout << error.what() << "\n";
     return 0;
   } catch (const CLI::ParseError& error) {
     std::cerr << "echo-bench: " << error.what() << "\n";
@@ -265,6 +270,8 @@ int run_bench(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread exists, so every thread inherits the blocked signals.
+  const echo::bench::SignalCleanup cleanup;
   try {
     return run_bench(argc, argv);
   } catch (const std::exception& error) {  // e.g. the server binary is missing

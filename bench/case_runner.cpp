@@ -87,6 +87,13 @@ std::string load_failure(const LoadResult& r) {
   if (r.totals.errors.total() > 0) {
     return std::to_string(r.totals.errors.total()) + " connection errors: " + r.totals.first_error;
   }
+  if (r.totals.stalled_connections > 0) {
+    return std::to_string(r.totals.stalled_connections) +
+           " connections stalled (no echo at the end of the window, or none at all)";
+  }
+  if (r.config.udp && r.loss_pct() > r.config.max_loss_pct) {
+    return std::to_string(r.loss_pct()) + " % of datagrams lost";
+  }
   if (r.totals.unanswered > 0) {
     return std::to_string(r.totals.unanswered) + " messages due in the window were never answered";
   }

@@ -13,6 +13,7 @@
 
 #include "child_process.hpp"
 #include "common/socket_ops.hpp"
+#include "live_servers.hpp"
 
 namespace echo::bench {
 namespace {
@@ -53,6 +54,7 @@ LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
   const std::string stderr_path = make_temp_file();
   LaunchedServer server(spawn_process(argv, pipe_fds[1], stderr_path, spawn_options(options)),
                         stderr_path);
+  remember_server(server.pid_, stderr_path);
   ::close(pipe_fds[1]);
 
   static const std::regex ready("^listening on (\\S+):(\\d+)\n");
@@ -99,21 +101,46 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
   LaunchedServer server(spawn_process({"/bin/sh", "-c", "exec " + command}, null_fd, stderr_path,
                                       spawn_options(options)),
                         stderr_path);
+  remember_server(server.pid_, stderr_path);
   ::close(null_fd);
   server.port_ = port;
+  // Ready when the port accepts while the shell's process is still alive.
+  // A command that daemonises (setsid, a double fork) leaves the group we
+  // measure and stop: its CPU and memory would read as zero and it would
+  // outlive us, so a port that answers after the leader exited is an error.
   const auto deadline = Clock::now() + options.ready_timeout;
+  std::optional<Clock::time_point> leader_gone;
+  std::optional<int> status;  // the leader's, once it has exited (and been reaped)
   for (;;) {
+    bool accepting = true;
     try {
       connect_tcp("127.0.0.1", port);
-      return server;
     } catch (const std::runtime_error&) {
-      if (Clock::now() >= deadline || wait_for_exit(server.pid_, 0ms)) {
-        server.stop(100ms);
-        throw std::runtime_error("'" + command + "' did not accept connections on port " +
-                                 std::to_string(port) + "; stderr: " + server.error_output());
-      }
-      std::this_thread::sleep_for(10ms);
+      accepting = false;
     }
+    if (!status) status = wait_for_exit(server.pid_, 0ms);
+    if (accepting && !status) return server;
+    std::string why;
+    if (accepting) {
+      why = "exited (status " + std::to_string(*status) + ") while something kept serving port " +
+            std::to_string(port) +
+            ": the server left its process group (daemonised?), so echo-bench can neither measure "
+            "nor stop it; run it in the foreground";
+    } else if (status && !leader_gone) {
+      leader_gone = Clock::now();  // a daemon may still be starting: look a little longer
+    } else if (status && Clock::now() - *leader_gone > 1s) {
+      why = "exited with status " + std::to_string(*status) + " without accepting on port " +
+            std::to_string(port);
+    } else if (Clock::now() >= deadline) {
+      why = "did not accept connections on port " + std::to_string(port);
+    }
+    if (!why.empty()) {
+      ::killpg(server.pid_, SIGKILL);      // whatever did stay in the group
+      if (status) server.stopped_ = true;  // already reaped
+      server.stop(100ms);
+      throw std::runtime_error("'" + command + "' " + why + "; stderr: " + server.error_output());
+    }
+    std::this_thread::sleep_for(10ms);
   }
 }
 
@@ -125,6 +152,7 @@ LaunchedServer::LaunchedServer(LaunchedServer&& other) noexcept
 
 LaunchedServer::~LaunchedServer() {
   if (pid_ > 0 && !stopped_) stop(0ms);
+  if (pid_ > 0) forget_server(pid_);
   if (!stderr_path_.empty()) std::filesystem::remove(stderr_path_);
 }
 

@@ -27,7 +27,12 @@ struct LoadConfig {
   /// Open loop: after the window, how long echoes of messages that were due
   /// inside it may still arrive; those that do not are `unanswered`.
   double answer_timeout_s = 2;
-  double interval_s = -1;  ///< progress lines; <0 = auto, 0 = off
+  /// Closed loop: a connection with messages in flight and no echo for this
+  /// long at the end of the window, or with no echo in the whole run, is
+  /// stalled.
+  double stall_timeout_s = 2;
+  double max_loss_pct = 0;  ///< UDP: more loss than this fails the run
+  double interval_s = -1;   ///< progress lines; <0 = auto, 0 = off
   OutputFormat format = OutputFormat::text;
   std::string hgrm_path;  ///< write the corrected histogram here
 
@@ -68,6 +73,9 @@ struct WorkerStats {
   std::uint64_t unanswered = 0;
   /// Open loop: due inside the window on a connection that had died.
   std::uint64_t not_sent = 0;
+  /// Live connections the server stopped answering (see stall_timeout_s;
+  /// open loop: with an unanswered message).
+  unsigned stalled_connections = 0;
   ErrorCounts errors;
   std::string first_error;       ///< e.g. "cannot connect to ...: Connection refused"
   LatencyHistogram corrected;    ///< from the scheduled send time (open loop)
@@ -95,10 +103,12 @@ struct LoadResult {
                        : 0;
   }
   /// The run counts as a pass: everything connected, no error, no mismatch,
-  /// every message that was due answered.
+  /// every message that was due answered, no connection stalled, and UDP
+  /// loss within --max-loss.
   [[nodiscard]] bool ok() const {
     return totals.connected == config.connections && totals.errors.total() == 0 &&
-           totals.mismatches == 0 && totals.unanswered == 0;
+           totals.mismatches == 0 && totals.unanswered == 0 && totals.stalled_connections == 0 &&
+           (!config.udp || loss_pct() <= config.max_loss_pct);
   }
 };
 

@@ -138,6 +138,7 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
     result.totals.lost += s.lost;
     result.totals.unanswered += s.unanswered;
     result.totals.not_sent += s.not_sent;
+    result.totals.stalled_connections += s.stalled_connections;
     result.totals.errors.add(s.errors);
     if (result.totals.first_error.empty()) result.totals.first_error = s.first_error;
     result.totals.corrected.merge(s.corrected);

@@ -1,4 +1,4 @@
-// echo-load: the command-line face of the load generator (CONTRACT.md).
+// echo-load: the command-line face of the load generator (docs/interfaces.md).
 
 #include <fstream>
 #include <iostream>
@@ -57,6 +57,15 @@ int main(int argc, char** argv) {
     std::cerr << "echo-load: " << result.totals.unanswered
               << " message(s) due in the window were never answered (gave up "
               << config.answer_timeout_s << " s after its end)\n";
+  }
+  if (result.totals.stalled_connections > 0) {
+    std::cerr << "echo-load: " << result.totals.stalled_connections
+              << " connection(s) stalled: no echo for " << config.stall_timeout_s
+              << " s, or none at all\n";
+  }
+  if (config.udp && result.loss_pct() > config.max_loss_pct) {
+    std::cerr << "echo-load: " << result.loss_pct() << " % of datagrams lost, more than --max-loss "
+              << config.max_loss_pct << " %\n";
   }
   if (result.totals.connected < config.connections) {
     std::cerr << "echo-load: only " << result.totals.connected << " of " << config.connections

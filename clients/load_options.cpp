@@ -15,6 +15,7 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
   std::string format = "text";
   CLI::App app{"echo-load: drives an RFC 862 echo server and measures it, checking every byte."};
   app.name("echo-load");
+  app.set_version_flag("--version", std::string("echo-load ") + ECHO_VERSION);
   app.add_option("--host", c.host, "Server address")->capture_default_str();
   app.add_option("-p,--port", port, "Server port")
       ->check(CLI::Range(1, 65535))
@@ -55,6 +56,16 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
                  "still arrive; later ones count as unanswered (exit 1)")
       ->check(kFiniteNumber & CLI::Range(0.001, 600.0))
       ->capture_default_str();
+  app.add_option("--timeout", c.stall_timeout_s,
+                 "Closed loop: a connection with no echo for this many seconds at the end, or "
+                 "none in the whole run, is stalled (exit 1)")
+      ->check(kFiniteNumber & CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  app.add_option("--max-loss", c.max_loss_pct,
+                 "UDP: percent of datagrams that may be lost before the run fails; 0 suits "
+                 "loopback, a real network may need more (e.g. 0.1)")
+      ->check(kFiniteNumber & CLI::Range(0.0, 100.0))
+      ->capture_default_str();
   app.add_option("--interval", c.interval_s,
                  "Seconds between progress lines on stderr; 0 = none (default: 1 for runs over "
                  "5 s when stderr is a terminal)")
@@ -73,6 +84,8 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     return {std::nullopt, 0, app.help()};
+  } catch (const CLI::CallForVersion& error) {
+    return {std::nullopt, 0, error.what()};
   } catch (const CLI::ParseError& error) {
     return {std::nullopt, 2,
             std::string("echo-load: ") + error.what() + "\nRun 'echo-load --help' for usage."};

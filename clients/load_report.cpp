@@ -59,6 +59,7 @@ std::vector<Field> result_fields(const LoadResult& r) {
       {"lost", r.totals.lost},
       {"unanswered", r.totals.unanswered},
       {"not_sent", r.totals.not_sent},
+      {"stalled_connections", std::uint64_t{r.totals.stalled_connections}},
       {"loss_pct", r.loss_pct()},
       {"msgs_per_s", r.msgs_per_s()},
       {"mib_per_s", r.mib_per_s()},

@@ -41,6 +41,7 @@ struct TcpStream {
   std::size_t send_offset = 0;
   std::uint64_t recv_seq = 0;  // message being received
   std::size_t recv_offset = 0;
+  std::int64_t last_echo_ns = 0;      // when a message last came back (or the run began)
   bool corrupt = false;               // the message being received differs somewhere
   bool watching_output = false;       // EPOLLOUT requested: a send is blocked
   std::vector<std::int64_t> sent_at;  // actual send time, ring indexed by sequence
@@ -76,6 +77,7 @@ class TcpLoadWorker final : public LoadWorker {
     }
     for (unsigned i = 0; i < streams_.size(); ++i) {
       streams_[i].index = i;
+      streams_[i].last_echo_ns = window.start_ns;
       watch(streams_[i], EPOLL_CTL_ADD, EPOLLIN | EPOLLET);
     }
     const auto count = static_cast<unsigned>(streams_.size());
@@ -109,6 +111,7 @@ class TcpLoadWorker final : public LoadWorker {
     }
     if (!config_.open_loop()) {
       stats_.uncorrected = stats_.corrected;  // one and the same
+      count_stalls(now);
       return;
     }
     // Messages that fell due between the last wake-up and the window's end
@@ -154,12 +157,25 @@ class TcpLoadWorker final : public LoadWorker {
     }
   }
 
+  // Closed loop: a live connection that waits for an echo that has not come
+  // for stall_timeout_s, or that never got one, has a stalled server behind
+  // it (its latency cannot show it: nothing completed to be recorded).
+  void count_stalls(std::int64_t now) {
+    const auto limit = static_cast<std::int64_t>(config_.stall_timeout_s * 1e9);
+    for (const TcpStream& s : streams_) {
+      const bool waiting = s.send_seq > s.recv_seq || s.send_offset > 0;
+      if (s.fd && (s.recv_seq == 0 || (waiting && now - s.last_echo_ns >= limit)))
+        ++stats_.stalled_connections;
+    }
+  }
+
   // Every message due inside the window that never came back is recorded
   // with the latency it had when we gave up (wrk2 would drop it): a stall at
   // the end of a run shows in p99 and in `unanswered`, never as a clean
   // number. On a connection the server killed, they count as `not_sent`.
   void charge_unanswered(std::int64_t gave_up) {
     for (const TcpStream& s : streams_) {
+      const std::uint64_t before = stats_.unanswered;
       for (std::uint64_t seq = s.recv_seq;; ++seq) {
         const std::int64_t due = schedule_.due_ns(s.index, seq);
         if (due >= window_.measure_end_ns) break;
@@ -172,6 +188,7 @@ class TcpLoadWorker final : public LoadWorker {
         stats_.corrected.record(gave_up - due);
         stats_.uncorrected.record(gave_up - due);
       }
+      if (stats_.unanswered > before) ++stats_.stalled_connections;
     }
   }
 
@@ -276,6 +293,7 @@ class TcpLoadWorker final : public LoadWorker {
     ++s.recv_seq;
     s.recv_offset = 0;
     s.corrupt = false;
+    s.last_echo_ns = now;
   }
 
   void fail(TcpStream& s, int error) {

@@ -26,8 +26,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <unordered_set>
 
 #include "common/blocking_echo.hpp"
@@ -49,6 +51,9 @@ UniqueFd sigchld_fd() {
   if (!fd) throw std::system_error(errno, std::generic_category(), "signalfd");
   return fd;
 }
+
+// How long children get to exit after SIGTERM before SIGKILL.
+constexpr auto kTermGrace = std::chrono::milliseconds(1000);
 
 class ForkPerConnectionServer final : public Server {
  public:
@@ -109,7 +114,9 @@ class ForkPerConnectionServer final : public Server {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(0);  // the parent died before prctl
     restore_default_signals();              // SIGTERM must now kill us
-    echo_until_closed(connection_fd, config_.work);
+    SimulatedWork work = config_.work;
+    work.stop_fd = -1;  // closed above: SIGTERM itself ends a child's work
+    echo_until_closed(connection_fd, work);
     ::_exit(0);
   }
 
@@ -122,8 +129,18 @@ class ForkPerConnectionServer final : public Server {
     while ((pid = ::waitpid(-1, nullptr, WNOHANG)) > 0) children_.erase(pid);
   }
 
+  // SIGTERM to every child, then a grace period for them to go; a child
+  // that is still there (stopped with SIGSTOP, or stuck) gets SIGKILL, which
+  // nothing can ignore, so shutdown stays within the contract's 2 s.
   void terminate_children() {
     for (const pid_t pid : children_) ::kill(pid, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + kTermGrace;
+    while (!children_.empty() && std::chrono::steady_clock::now() < deadline) {
+      pid_t pid;
+      while ((pid = ::waitpid(-1, nullptr, WNOHANG)) > 0) children_.erase(pid);
+      if (!children_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    for (const pid_t pid : children_) ::kill(pid, SIGKILL);
     for (const pid_t pid : children_) {
       while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
       }

@@ -1,6 +1,6 @@
 // echo-server: parses the command line, starts the chosen model, prints the
 // ready line and serves until SIGINT/SIGTERM. The contract it keeps (ready
-// line, exit statuses) is ../shared/CONTRACT.md's.
+// line, exit statuses) is docs/interfaces.md's.
 
 #include <cstdio>
 #include <exception>
@@ -16,15 +16,16 @@ int main(int argc, char** argv) {
     std::fputs((parsed.message + "\n").c_str(), parsed.exit_code == 0 ? stdout : stderr);
     return parsed.exit_code;
   }
-  const echo::ServerConfig& config = *parsed.config;
+  echo::ServerConfig config = *parsed.config;
 
   // Before any thread exists, so that every thread inherits the mask.
   const echo::ShutdownSignals signals;
+  config.work.stop_fd = signals.fd();  // simulated work ends early on shutdown
 
   try {
     auto server = echo::find_model(config.model)->make(config);
     const std::uint16_t port = server->start();
-    // The ready line: harnesses wait for exactly this (see CONTRACT.md).
+    // The ready line: harnesses wait for exactly this (docs/interfaces.md).
     std::printf("listening on %s\n", echo::format_endpoint(config.host, port).c_str());
     std::fflush(stdout);
     server->run(signals.fd());

@@ -1,5 +1,5 @@
 // echo-server's command-line contract: --help, and exit status 2 with a clear
-// message for every kind of bad usage (../shared/CONTRACT.md).
+// message for every kind of bad usage (docs/interfaces.md).
 
 #include <gtest/gtest.h>
 
@@ -53,6 +53,20 @@ TEST(EchoServerCli, OutOfRangeValuesExitTwo) {
     EXPECT_EQ(result.exit_code, 2) << args.back();
     EXPECT_FALSE(result.err.empty()) << args.back();
   }
+}
+
+TEST(EchoServerCli, NonFiniteWorkExitsTwo) {
+  for (const char* value : {"nan", "inf", "-inf"}) {
+    const CommandResult result = run_server({"--model", "thread-pool", "--work-us", value});
+    EXPECT_EQ(result.exit_code, 2) << value;
+    EXPECT_NE(result.err.find("--work-us"), std::string::npos) << result.err;
+  }
+}
+
+TEST(EchoServerCli, VersionExitsZero) {
+  const CommandResult result = run_server({"--version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.out.find("echo-server " ECHO_VERSION), std::string::npos) << result.out;
 }
 
 TEST(EchoServerCli, UdpOnATcpOnlyModelExitsTwo) {

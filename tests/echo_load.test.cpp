@@ -148,7 +148,7 @@ TEST(EchoLoad, OpenLoopChargesMessagesAServerNeverAnsweredAtTheEnd) {
 }
 
 TEST(EchoLoad, OpenLoopAgainstAServerThatNeverAnswersFails) {
-  FakeTcpServer server({.stall_after = 1ms});
+  FakeTcpServer server({.deaf_every = 1});
   LoadConfig config = config_for(server.port());
   config.rate = 500;
   config.duration_s = 0.5;
@@ -157,6 +157,57 @@ TEST(EchoLoad, OpenLoopAgainstAServerThatNeverAnswersFails) {
   EXPECT_EQ(result.totals.messages, 0u);
   EXPECT_GT(result.totals.unanswered, 200u);
   EXPECT_FALSE(result.ok());
+}
+
+TEST(EchoLoad, ClosedLoopAgainstAServerThatNeverAnswersFailsInsteadOfReportingZero) {
+  FakeTcpServer server({.deaf_every = 1});
+  LoadConfig config = config_for(server.port());
+  config.connections = 3;
+  config.duration_s = 0.5;
+  const LoadResult result = run_load(config);
+  EXPECT_EQ(result.totals.messages, 0u);
+  EXPECT_EQ(result.totals.stalled_connections, 3u);
+  EXPECT_FALSE(result.ok());
+}
+
+TEST(EchoLoad, ClosedLoopCountsTheHalfOfTheConnectionsAServerIgnores) {
+  FakeTcpServer server({.deaf_every = 2});
+  LoadConfig config = config_for(server.port());
+  config.connections = 4;
+  config.duration_s = 0.5;
+  const LoadResult result = run_load(config);
+  EXPECT_GT(result.totals.messages, 100u);  // the other half is served
+  EXPECT_EQ(result.totals.stalled_connections, 2u);
+  EXPECT_FALSE(result.ok());
+}
+
+TEST(EchoLoad, ClosedLoopCountsAStallAtTheEndOfTheWindow) {
+  FakeTcpServer server({.stall_after = 300ms});
+  LoadConfig config = config_for(server.port());
+  config.connections = 2;
+  config.duration_s = 0.8;
+  config.stall_timeout_s = 0.2;
+  const LoadResult result = run_load(config);
+  EXPECT_GT(result.totals.messages, 10u);
+  EXPECT_EQ(result.totals.stalled_connections, 2u);
+  EXPECT_FALSE(result.ok());
+}
+
+TEST(EchoLoad, UdpIntoTheVoidFailsOnLoss) {
+  std::uint16_t port = 0;
+  {
+    FakeUdpServer gone(/*drop_every=*/1000000);  // take a port, then free it
+    port = gone.port();
+  }
+  LoadConfig config = config_for(port);
+  config.udp = true;
+  config.duration_s = 0.3;
+  config.udp_timeout_s = 0.05;
+  const LoadResult result = run_load(config);
+  EXPECT_EQ(result.totals.messages, 0u);
+  EXPECT_FALSE(result.ok());
+  config.max_loss_pct = 100;  // a caller may accept any loss, and says so
+  EXPECT_EQ(run_load(config).totals.messages, 0u);
 }
 
 TEST(EchoLoad, OpenLoopCountsOneErrorPerDeadConnectionNotOnePerMessage) {

@@ -1,4 +1,4 @@
-// echo-load's command-line contract (CONTRACT.md): output formats with the
+// echo-load's command-line contract (docs/interfaces.md): output formats with the
 // fixed field names, the .hgrm file, and exit statuses.
 
 #include <gtest/gtest.h>
@@ -124,6 +124,36 @@ TEST(EchoLoadCli, BadValuesExitTwo) {
     EXPECT_EQ(result.exit_code, 2) << args.front();
     EXPECT_FALSE(result.err.empty()) << args.front();
   }
+}
+
+TEST(EchoLoadCli, NonFiniteNumbersExitTwoNamingTheOption) {
+  for (const char* option :
+       {"--duration", "--warmup", "--rate", "--udp-timeout", "--connect-timeout",
+        "--answer-timeout", "--timeout", "--max-loss", "--interval"}) {
+    for (const char* value : {"nan", "inf"}) {
+      const CommandResult result = run_load({"--port", "1", option, value});
+      EXPECT_EQ(result.exit_code, 2) << option << " " << value;
+      EXPECT_NE(result.err.find(option), std::string::npos) << result.err;
+    }
+  }
+}
+
+TEST(EchoLoadCli, JsonCountsUnansweredAndStalled) {
+  FakeTcpServer server({.deaf_every = 1});
+  const CommandResult result =
+      run_load({"--port", std::to_string(server.port()), "-d", "0.3", "--rate", "200",
+                "--answer-timeout", "0.1", "--format", "json"});
+  EXPECT_EQ(result.exit_code, 1);
+  const auto json = nlohmann::json::parse(result.out);
+  EXPECT_GT(json.at("unanswered").get<int>(), 30);
+  EXPECT_EQ(json.at("stalled_connections").get<int>(), 1);
+  EXPECT_NE(result.err.find("never answered"), std::string::npos) << result.err;
+}
+
+TEST(EchoLoadCli, VersionExitsZero) {
+  const CommandResult result = run_load({"--version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.out.find("echo-load " ECHO_VERSION), std::string::npos) << result.out;
 }
 
 TEST(EchoLoadCli, HelpExitsZero) {

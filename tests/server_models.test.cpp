@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -38,9 +39,11 @@ class ServerModel : public ::testing::TestWithParam<std::string> {
 
   /// Starts the model under test; the fixture owns it, so that a failing
   /// test can show what the server wrote to standard error.
-  ServerProcess* start_server(ServerProcess::Options options = {}) {
-    server_ = std::make_unique<ServerProcess>(
-        std::vector<std::string>{"--model", GetParam(), "--port", "0"}, options);
+  ServerProcess* start_server(ServerProcess::Options options = {},
+                              const std::vector<std::string>& extra_args = {}) {
+    std::vector<std::string> args{"--model", GetParam(), "--port", "0"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    server_ = std::make_unique<ServerProcess>(args, options);
     return server_.get();
   }
 
@@ -209,6 +212,34 @@ TEST_P(ServerModel, SigintClosesEverythingAndExitsZeroWithinTwoSeconds) {
   expect_clean_exit_on(SIGINT, *server);
 }
 
+// 1,000 connections, each with a request whose simulated work blocks for
+// 10 ms: a model that finished every queued request before stopping would
+// take 10 s on one thread. Shutdown must cut the work short.
+TEST_P(ServerModel, SigtermWithinTwoSecondsUnderAThousandBlockingRequests) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+  ASSERT_GE(limit.rlim_cur, 1100u) << "this test needs 1,100 descriptors";
+  ServerProcess::Options options;
+  options.max_fds = 4096;
+  auto server = start_server(options, {"--block-us", "10000", "--max-connections", "2000"});
+  std::vector<UniqueFd> clients;
+  clients.reserve(1000);
+  for (int i = 0; i < 1000; ++i) {
+    clients.push_back(connect_local(server->port()));
+    ASSERT_EQ(::send(clients.back().get(), "x", 1, MSG_NOSIGNAL), 1);
+  }
+  std::this_thread::sleep_for(300ms);  // the server is now deep in queued work
+
+  const auto signalled = Clock::now();
+  server->send_signal(SIGTERM);
+  const std::optional<int> status = server->wait_exit(2s);
+  ASSERT_TRUE(status.has_value()) << "still running 2 s after SIGTERM";
+  EXPECT_EQ(*status, 0);
+  EXPECT_LE(Clock::now() - signalled, 2s);
+}
+
 TEST_P(ServerModel, NoZombiesAfterFiftyShortConnections) {
   auto server = start_server();
   for (int i = 0; i < 50; ++i) {
@@ -278,6 +309,25 @@ TEST_P(ServerModel, WorksWithNetcatAndSocat) {
       run_command({"/bin/sh", "-c", "printf 'hello socat' | socat - TCP:127.0.0.1:" + port});
   EXPECT_EQ(socat.exit_code, 0) << socat.err;
   EXPECT_EQ(socat.out, "hello socat");
+}
+
+// A child stopped with SIGSTOP ignores SIGTERM until continued: the parent
+// must not wait for it forever, but SIGKILL it after a grace period.
+TEST(ForkPerConnection, SigtermWithinTwoSecondsWithAStoppedChild) {
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  ServerProcess server({"--model", "fork-per-connection", "--port", "0"});
+  UniqueFd client = connect_local(server.port());
+  ASSERT_EQ(exchange(client.get(), "x"), "x");
+  const std::vector<pid_t> children = child_pids(server.pid());
+  ASSERT_EQ(children.size(), 1u);
+  ASSERT_EQ(::kill(children[0], SIGSTOP), 0);
+  const auto signalled = Clock::now();
+  server.send_signal(SIGTERM);
+  const std::optional<int> status = server.wait_exit(2s);
+  ASSERT_TRUE(status.has_value()) << "waited for the stopped child";
+  EXPECT_EQ(*status, 0);
+  EXPECT_LE(Clock::now() - signalled, 2s);
+  EXPECT_NE(::kill(children[0], 0), 0) << "the stopped child outlived the server";
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, ServerModel,

@@ -46,6 +46,7 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
   app.footer(models_footer(models));
 
   const std::string valid = join_names(models, /*udp_only=*/false);
+  app.set_version_flag("--version", std::string("echo-server ") + ECHO_VERSION);
   app.add_option("-m,--model", config.model, "Concurrency model (see Models below)")
       ->required()
       ->check(CLI::Validator(
@@ -96,6 +97,8 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     return {std::nullopt, 0, app.help()};
+  } catch (const CLI::CallForVersion& error) {
+    return {std::nullopt, 0, error.what()};
   } catch (const CLI::ParseError& error) {
     std::string what = error.what();
     if (what.find("--model") != std::string::npos &&

@@ -7,6 +7,8 @@
 // them (an open-loop client pipelines, so one read can hold many); without,
 // once per read, which with one message in flight per connection is the same.
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -32,16 +34,41 @@ struct SimulatedWork {
     for (; requests > 0; --requests) (*this)();
   }
 
+  /// The server's shutdown descriptor (readable once SIGINT/SIGTERM came,
+  /// and from then on): work in progress ends early when it is, so that
+  /// simulated work never holds shutdown past the contract's 2 s. -1: none.
+  int stop_fd = -1;
+
+  [[nodiscard]] bool stop_requested() const {
+    if (stop_fd < 0) return false;
+    pollfd pfd{stop_fd, POLLIN, 0};
+    return ::poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
+  }
+
   void operator()() const {
     if (cpu_us > 0) {
       // Each iteration reads the clock, a call the compiler must keep, so the
-      // loop cannot be optimised away.
-      const auto until = std::chrono::steady_clock::now() +
-                         std::chrono::nanoseconds(static_cast<long long>(cpu_us * 1000));
-      while (std::chrono::steady_clock::now() < until) {
+      // loop cannot be optimised away; every 100 µs it asks whether to stop.
+      const auto start = std::chrono::steady_clock::now();
+      const auto until = start + std::chrono::nanoseconds(static_cast<long long>(cpu_us * 1000));
+      auto next_check = start;
+      for (auto now = start; now < until; now = std::chrono::steady_clock::now()) {
+        if (now >= next_check) {
+          if (stop_requested()) return;
+          next_check = now + std::chrono::microseconds(100);
+        }
       }
     }
-    if (block_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(block_us));
+    if (block_us > 0) {
+      if (stop_fd < 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(block_us));
+      } else {  // a sleep that the shutdown signal cuts short
+        pollfd pfd{stop_fd, POLLIN, 0};
+        const timespec timeout{static_cast<time_t>(block_us / 1000000),
+                               static_cast<long>(block_us % 1000000) * 1000};
+        ::ppoll(&pfd, 1, &timeout, nullptr);
+      }
+    }
   }
 };
 

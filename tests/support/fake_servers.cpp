@@ -39,15 +39,18 @@ void FakeTcpServer::accept_loop() {
     AcceptResult result = accept_connection(listener_.get(), /*nonblocking=*/false);
     if (result.status != AcceptStatus::accepted) continue;
     const int fd = result.fd.get();
+    std::size_t accepted = 0;
     {
       std::lock_guard lock(mutex_);
       connections_.push_back(std::move(result.fd));
+      accepted = connections_.size();
     }
-    threads_.emplace_back([this, fd] { serve(fd); });
+    const bool deaf = behaviour_.deaf_every > 0 && accepted % behaviour_.deaf_every == 0;
+    threads_.emplace_back([this, fd, deaf] { serve(fd, deaf); });
   }
 }
 
-void FakeTcpServer::serve(int fd) {
+void FakeTcpServer::serve(int fd, bool deaf) {
   std::array<char, 16384> buffer;
   std::uint64_t echoed = 0;
   const auto connected = Clock::now();
@@ -57,7 +60,8 @@ void FakeTcpServer::serve(int fd) {
       return;
     }
     if (!readable(fd)) continue;
-    if (behaviour_.stall_after.count() > 0 && Clock::now() - started_ >= behaviour_.stall_after) {
+    if (deaf ||
+        (behaviour_.stall_after.count() > 0 && Clock::now() - started_ >= behaviour_.stall_after)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));  // alive, but deaf
       continue;
     }

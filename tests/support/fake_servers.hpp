@@ -21,6 +21,7 @@ struct FakeBehaviour {
   std::uint64_t corrupt_every_bytes = 0;      ///< flip one byte at each multiple
   std::chrono::milliseconds close_after{0};   ///< close each connection after this
   std::chrono::milliseconds stall_after{0};   ///< stop answering (not closing) after this
+  unsigned deaf_every = 0;  ///< never answer every this-many-th connection (2: half of them)
   /// Service time per whole message of `message_size` bytes, so one
   /// connection serves at most 1 / per_message messages a second: below
   /// that rate latency stays near per_message, above it a queue builds.
@@ -39,7 +40,7 @@ class FakeTcpServer {
 
  private:
   void accept_loop();
-  void serve(int fd);
+  void serve(int fd, bool deaf);
 
   FakeBehaviour behaviour_;
   UniqueFd listener_;

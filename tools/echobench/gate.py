@@ -14,6 +14,7 @@ machine or from the previous run alone are either blind or flaky:
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import subprocess
@@ -77,6 +78,11 @@ def verdict_rows(base: dict[str, list[dict[str, Any]]], candidate: dict[str, lis
     pairing order."""
     rows = []
     for case in base:
+        broken = broken_candidate(base[case], candidate.get(case, []))
+        if broken:
+            rows.append({"case": case, "metric": "-", "base": 0.0, "candidate": 0.0,
+                         "verdict": stats.Verdict(0, 0.0, (0.0, 0.0), 1.0, "broken", broken)})
+            continue
         runs = [r for r in base[case] + candidate.get(case, []) if not r["error"]]
         for metric, higher in metrics_for(runs):
             # Pair first (the i-th base run with the i-th candidate run, as
@@ -93,6 +99,23 @@ def verdict_rows(base: dict[str, list[dict[str, Any]]], candidate: dict[str, lis
             rows.append({"case": case, "metric": metric, "base": median_or_zero(b), "candidate": median_or_zero(c),
                          "verdict": verdict})
     return rows
+
+
+def broken_candidate(base_runs: list[dict[str, Any]], candidate_runs: list[dict[str, Any]]) -> str:
+    """Why the candidate cannot be compared on a case at all ("" if it can):
+    missing, every run failed, or a run that "succeeded" with zero or NaN
+    throughput. Each is a failure of the candidate, never a pass."""
+    if not candidate_runs:
+        return "missing from the candidate's results"
+    good = [r for r in candidate_runs if not r["error"]]
+    if not good:
+        return f"every candidate run failed: {candidate_runs[0]['error']}"
+    for metric, _ in metrics_for([r for r in base_runs if not r["error"]] or good):
+        for run in good:
+            value = run.get(metric)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                return f"a candidate run reported {metric} = {value!r}"
+    return ""
 
 
 def median_or_zero(values: list[float]) -> float:
@@ -210,20 +233,27 @@ def interleaved_pairs(base_bench: str, candidate_bench: str, cases: list[str], s
     return base, candidate, control
 
 
-def overall(rows: list[dict[str, Any]], control_rows: list[dict[str, Any]], threshold: float) -> tuple[str, str]:
+def overall(rows: list[dict[str, Any]], control_rows: list[dict[str, Any]], threshold: float,
+            confirmed: bool = True) -> tuple[str, str]:
+    """The run's verdict. `confirmed`: flagged cases were measured again
+    (tools/gate); not so for --compare, which only has the two files."""
+    broken = [r for r in rows if r["verdict"].verdict == "broken"]
+    if broken:
+        return "broken", f"{broken[0]['case']}: {broken[0]['verdict'].reason}"
     noisy = [r for r in control_rows if abs(r["verdict"].median_change) > threshold]
     if noisy:
         worst = max(noisy, key=lambda r: abs(r["verdict"].median_change))
         return "inconclusive", (f"the A/A control moved {worst['verdict'].median_change:+.1%} on "
                                 f"{worst['case']} ({worst['metric']}), more than the {threshold:.0%} threshold")
     if any(r["verdict"].verdict == "regression" for r in rows):
-        return "regression", "confirmed on a second measurement"
+        return "regression", ("confirmed on a second measurement" if confirmed
+                              else "significant and beyond the threshold")
     if any(r["verdict"].verdict == "inconclusive" for r in rows):
         return "inconclusive", "too few pairs to decide"
     return "pass", ""
 
 
-EXIT_CODES = {"pass": 0, "regression": 1, "inconclusive": 3}
+EXIT_CODES = {"pass": 0, "regression": 1, "broken": 1, "inconclusive": 3}
 
 
 def run_gate(repo: str, base_rev: str, candidate_rev: str | None, settings: Settings,
@@ -273,14 +303,13 @@ def compare_files(base_path: str, candidate_path: str, settings: Settings) -> tu
     base_runs, _ = load_runs(base_path)
     candidate_runs, _ = load_runs(candidate_path)
     base, candidate = group_by_case(base_runs), group_by_case(candidate_runs)
-    missing = sorted(set(base) ^ set(candidate))
-    common = {name: runs for name, runs in base.items() if name in candidate}
-    if not common:
+    extra = sorted(set(candidate) - set(base))
+    if not set(base) & set(candidate):
         raise GateError(f"{base_path} and {candidate_path} have no benchmark in common")
-    rows = verdict_rows(common, candidate, settings)
-    verdict, why = overall(rows, [], settings.threshold)
+    rows = verdict_rows(base, candidate, settings)  # a case missing from the candidate is broken
+    verdict, why = overall(rows, [], settings.threshold, confirmed=False)
     report = [f"## Performance comparison: {verdict.upper()}" + (f" ({why})" if why else ""), "",
               markdown_table(rows, f"{candidate_path} against {base_path}")]
-    if missing:
-        report.append("Not in both files (ignored): " + ", ".join(missing))
+    if extra:
+        report.append("Only in the candidate (not compared): " + ", ".join(extra))
     return verdict, "\n".join(report)

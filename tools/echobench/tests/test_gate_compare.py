@@ -6,7 +6,7 @@ import subprocess
 import sys
 import unittest
 
-from echobench.gate import Settings, compare_files, verdict_rows
+from echobench.gate import EXIT_CODES, Settings, compare_files, overall, verdict_rows
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 GATE = os.path.join(os.path.dirname(__file__), "..", "..", "gate")
@@ -42,6 +42,32 @@ class Pairing(unittest.TestCase):
         self.assertEqual(verdict.pairs, 7)
         self.assertAlmostEqual(verdict.median_change, 0.12, places=6)
         self.assertAlmostEqual(verdict.interval[0], 0.12, places=6)  # every pair says the same
+
+
+class BrokenCandidate(unittest.TestCase):
+    BASE = [{"error": "", "msgs_per_s": 1000.0 + i} for i in range(8)]
+
+    def verdict_for(self, candidate_runs):
+        rows = verdict_rows({"case": self.BASE}, {"case": candidate_runs} if candidate_runs is not None else {},
+                            Settings())
+        return overall(rows, [], 0.05, confirmed=False)
+
+    def test_all_errored_zero_nan_and_missing_candidates_fail(self):
+        for name, runs, says in (
+                ("all errored", [{"error": "server exited with status 1"}] * 8, "every candidate run failed"),
+                ("zero", [{"error": "", "msgs_per_s": 0.0}] * 8, "msgs_per_s = 0.0"),
+                ("NaN", [{"error": "", "msgs_per_s": float("nan")}] * 8, "msgs_per_s = nan"),
+                ("metric missing", [{"error": ""}] * 8, "msgs_per_s = None"),
+                ("case missing", None, "missing from the candidate")):
+            with self.subTest(name):
+                verdict, why = self.verdict_for(runs)
+                self.assertEqual(verdict, "broken")
+                self.assertEqual(EXIT_CODES[verdict], 1)
+                self.assertIn(says, why)
+
+    def test_compare_does_not_claim_a_second_measurement(self):
+        _, report = compare_files(data("gbench_base.json"), data("gbench_slower.json"), Settings())
+        self.assertNotIn("second measurement", report)
 
 
 class GateCommandLine(unittest.TestCase):

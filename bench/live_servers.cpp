@@ -1,0 +1,83 @@
+#include "live_servers.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace echo::bench {
+namespace {
+
+std::mutex& registry_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::map<pid_t, std::string>& registry() {  // group -> its temporary file
+  static std::map<pid_t, std::string> groups;
+  return groups;
+}
+
+std::atomic<bool> watching{false};
+std::thread watcher;
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+[[noreturn]] void stop_everything(int signal) {
+  std::lock_guard lock(registry_mutex());
+  for (const auto& [group, temp_file] : registry()) {
+    ::killpg(group, SIGKILL);
+    ::waitpid(group, nullptr, 0);  // the leader is our child
+    std::error_code ignored;
+    std::filesystem::remove(temp_file, ignored);
+  }
+  std::fprintf(stderr, "echo-bench: stopped by signal %d; stopped %zu server(s)\n", signal,
+               registry().size());
+  std::fflush(stderr);
+  ::_exit(128 + signal);
+}
+
+}  // namespace
+
+void remember_server(pid_t group, const std::string& temp_file) {
+  std::lock_guard lock(registry_mutex());
+  registry()[group] = temp_file;
+}
+
+void forget_server(pid_t group) {
+  std::lock_guard lock(registry_mutex());
+  registry().erase(group);
+}
+
+SignalCleanup::SignalCleanup() {
+  const sigset_t set = stop_signals();
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  watching = true;
+  watcher = std::thread([set] {
+    const timespec tick{0, 100'000'000};  // to notice the destructor
+    while (watching) {
+      const int signal = ::sigtimedwait(&set, nullptr, &tick);
+      if (signal > 0) stop_everything(signal);
+    }
+  });
+}
+
+SignalCleanup::~SignalCleanup() {
+  watching = false;
+  watcher.join();
+}
+
+}  // namespace echo::bench

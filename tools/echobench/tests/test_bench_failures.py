@@ -1,0 +1,90 @@
+"""echo-bench never turns a broken run into a clean one: a filter that
+matches nothing, a server that exits at once and one that daemonises are
+failures with exit 1, and SIGINT mid-case leaves no server process and no
+temporary file. Needs the built echo-bench (ECHO_BENCH, from CTest)."""
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+BENCH = os.environ.get("ECHO_BENCH", "")
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as source:
+                found += [int(p) for p in source.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+@unittest.skipUnless(BENCH and os.access(BENCH, os.X_OK), "ECHO_BENCH (the built echo-bench) not given")
+class BrokenRuns(unittest.TestCase):
+    def bench(self, *args, timeout=120):
+        return subprocess.run([BENCH, "--repetitions=1", "--duration=0.2", "--warmup=0", *args],
+                              capture_output=True, text=True, timeout=timeout)
+
+    def test_a_filter_that_matches_nothing_exits_one(self):
+        done = self.bench("--benchmark_filter=^no-such-case$")
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("no case matches", done.stderr)
+
+    def test_a_server_that_exits_at_once_fails_its_case(self):
+        done = self.bench("--benchmark_filter=^throughput/tcp/quitter/conns:16/",
+                          "--server-cmd", "quitter=sh -c 'exit 3' {port}")
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("FAILED throughput/tcp/quitter", done.stderr)
+        self.assertIn("exited with status 3", done.stderr)
+
+    def test_a_daemonising_server_is_refused_naming_the_problem(self):
+        # setsid -f leaves the process group at once; timeout ends the
+        # daemon by itself after 3 s, since echo-bench cannot.
+        done = self.bench("--benchmark_filter=^throughput/tcp/daemon/conns:16/",
+                          "--server-cmd", "daemon=setsid -f timeout 3 socat TCP-LISTEN:{port},reuseaddr,fork PIPE")
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("daemonised", done.stderr)
+
+    def test_sigint_mid_case_leaves_no_server_and_no_temporary_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bench = subprocess.Popen([BENCH, "--repetitions=1", "--duration=30",
+                                      "--benchmark_filter=^throughput/tcp/thread-per-connection/conns:16/size:64/"],
+                                     env=dict(os.environ, TMPDIR=tmp), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+            try:
+                servers: list[int] = []
+                deadline = time.monotonic() + 20
+                while not servers and time.monotonic() < deadline and bench.poll() is None:
+                    time.sleep(0.1)  # until the case has started its server
+                    servers = children_of(bench.pid)
+                self.assertTrue(servers, "echo-bench started no server")
+                time.sleep(0.5)
+                bench.send_signal(signal.SIGINT)
+                _, err = bench.communicate(timeout=20)
+            finally:
+                if bench.poll() is None:
+                    bench.kill()
+                    bench.communicate()
+            self.assertEqual(bench.returncode, 128 + signal.SIGINT, err)
+            for pid in servers:
+                self.assertFalse(alive(pid), f"server {pid} outlived echo-bench")
+                with self.assertRaises(ProcessLookupError):  # nor anything in its group
+                    os.killpg(pid, 0)
+            self.assertEqual(os.listdir(tmp), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
