@@ -24,6 +24,7 @@
 #include "case_runner.hpp"
 #include "common/finite_check.hpp"
 #include "cpu_split.hpp"
+#include "finite_json_reporter.hpp"
 #include "launched_server.hpp"
 #include "live_servers.hpp"
 
@@ -251,7 +252,14 @@ int run_bench(int argc, char** argv) {
   int rest_count = static_cast<int>(rest.size());
   benchmark::Initialize(&rest_count, rest.data());
   if (benchmark::ReportUnrecognizedArguments(rest_count, rest.data())) return 2;
-  const std::size_t matched = benchmark::RunSpecifiedBenchmarks();
+  // --benchmark_out in JSON (the default format) goes through a reporter
+  // that never writes a bare NaN.
+  echo::bench::FiniteJsonReporter json_file;
+  const bool json_out =
+      has_flag(extras, "--benchmark_out=") && (!has_flag(extras, "--benchmark_out_format=") ||
+                                               has_flag(extras, "--benchmark_out_format=json"));
+  const std::size_t matched = json_out ? benchmark::RunSpecifiedBenchmarks(nullptr, &json_file)
+                                       : benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   // A broken run must not look like a result: no case, or any failed case,
   // is a non-zero exit (the JSON still says which and why).

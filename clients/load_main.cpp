@@ -1,12 +1,53 @@
 // echo-load: the command-line face of the load generator (docs/interfaces.md).
 
+#include <ctime>
 #include <fstream>
 #include <iostream>
+#include <string>
 
 #include "hgrm_writer.hpp"
 #include "load_engine.hpp"
 #include "load_options.hpp"
 #include "load_report.hpp"
+
+namespace {
+
+// The command line as one string, each word quoted when the shell would
+// need it, so a JSON reader can rerun exactly this.
+std::string command_line(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) {
+    const std::string word = argv[i];
+    const bool plain = !word.empty() && word.find_first_not_of(
+                                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_=.,:/+%@") == std::string::npos;
+    if (i > 0) line += ' ';
+    line += plain ? word : "'" + word + "'";
+  }
+  return line;
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// Reports a run that could not produce numbers: stderr, and for --format
+// json a JSON object with the error, so a script never gets empty output.
+int fail(const echo::LoadConfig& config, echo::RunInfo& info, const std::string& why) {
+  std::cerr << "echo-load: " << why << '\n';
+  if (config.format == echo::OutputFormat::json) {
+    info.failures.push_back(why);
+    echo::write_json(std::cout, nullptr, info);
+  }
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const echo::ParsedLoadOptions parsed = echo::parse_load_options(argc, argv);
@@ -15,19 +56,17 @@ int main(int argc, char** argv) {
     return parsed.exit_code;
   }
   const echo::LoadConfig& config = *parsed.config;
+  echo::RunInfo info{ECHO_VERSION, command_line(argc, argv), utc_now(), {}};
 
   echo::LoadResult result;
   try {
     result = echo::run_load(config, &std::cerr);
   } catch (const std::exception& error) {
-    std::cerr << "echo-load: " << error.what() << '\n';
-    return 1;
+    return fail(config, info, error.what());
   }
-  if (result.totals.connected == 0) {
-    std::cerr << "echo-load: " << result.totals.first_error << '\n';
-    return 1;
-  }
+  if (result.totals.connected == 0) return fail(config, info, result.totals.first_error);
 
+  info.failures = echo::failure_reasons(result);
   switch (config.format) {
     case echo::OutputFormat::text:
       echo::write_text(std::cout, result);
@@ -36,7 +75,7 @@ int main(int argc, char** argv) {
       echo::write_csv(std::cout, result);
       break;
     case echo::OutputFormat::json:
-      echo::write_json(std::cout, result);
+      echo::write_json(std::cout, &result, info);
       break;
   }
   if (!config.hgrm_path.empty()) {
@@ -47,32 +86,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-
-  if (result.ok()) return 0;
-  if (result.totals.mismatches > 0) {
-    std::cerr << "echo-load: " << result.totals.mismatches
-              << " echoed message(s) differed from what was sent\n";
-  }
-  if (result.totals.unanswered > 0) {
-    std::cerr << "echo-load: " << result.totals.unanswered
-              << " message(s) due in the window were never answered (gave up "
-              << config.answer_timeout_s << " s after its end)\n";
-  }
-  if (result.totals.stalled_connections > 0) {
-    std::cerr << "echo-load: " << result.totals.stalled_connections
-              << " connection(s) stalled: no echo for " << config.stall_timeout_s
-              << " s, or none at all\n";
-  }
-  if (config.udp && result.loss_pct() > config.max_loss_pct) {
-    std::cerr << "echo-load: " << result.loss_pct() << " % of datagrams lost, more than --max-loss "
-              << config.max_loss_pct << " %\n";
-  }
-  if (result.totals.connected < config.connections) {
-    std::cerr << "echo-load: only " << result.totals.connected << " of " << config.connections
-              << " connections opened; first failure: " << result.totals.first_error << '\n';
-  } else if (result.totals.errors.total() > 0) {
-    std::cerr << "echo-load: " << result.totals.errors.total()
-              << " connection error(s); first: " << result.totals.first_error << '\n';
-  }
-  return 1;
+  for (const std::string& why : info.failures) std::cerr << "echo-load: " << why << '\n';
+  return info.failures.empty() ? 0 : 1;
 }

@@ -48,7 +48,8 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
                  "A datagram not back within this many seconds is lost")
       ->check(kFiniteNumber & CLI::Range(0.001, 60.0))
       ->capture_default_str();
-  app.add_option("--connect-timeout", c.connect_timeout_s, "Seconds to wait for each connect")
+  app.add_option("--connect-timeout", c.connect_timeout_s,
+                 "Seconds to wait for every connection to open (they open concurrently)")
       ->check(kFiniteNumber & CLI::Range(0.001, 600.0))
       ->capture_default_str();
   app.add_option("--answer-timeout", c.answer_timeout_s,

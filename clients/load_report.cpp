@@ -91,12 +91,50 @@ void write_csv(std::ostream& out, const LoadResult& result) {
   out << header << '\n' << row << '\n';
 }
 
-void write_json(std::ostream& out, const LoadResult& result) {
+void write_json(std::ostream& out, const LoadResult* result, const RunInfo& info) {
   nlohmann::ordered_json object;
-  for (const auto& field : result_fields(result)) {
-    std::visit([&](const auto& v) { object[field.name] = v; }, field.value);
+  object["version"] = info.version;
+  object["command"] = info.command;
+  object["start_utc"] = info.start_utc;
+  if (result != nullptr) {
+    for (const auto& field : result_fields(*result)) {
+      std::visit([&](const auto& v) { object[field.name] = v; }, field.value);
+    }
   }
+  if (!info.failures.empty()) object["error"] = {{"messages", info.failures}};
   out << object.dump(2) << '\n';
+}
+
+std::vector<std::string> failure_reasons(const LoadResult& r) {
+  const LoadConfig& c = r.config;
+  std::vector<std::string> why;
+  if (r.totals.mismatches > 0) {
+    why.push_back(std::to_string(r.totals.mismatches) +
+                  " echoed message(s) differed from what was sent");
+  }
+  if (r.totals.unanswered > 0) {
+    why.push_back(std::to_string(r.totals.unanswered) +
+                  " message(s) due in the window were never answered (gave up " +
+                  fixed(c.answer_timeout_s, 3) + " s after its end)");
+  }
+  if (r.totals.stalled_connections > 0) {
+    why.push_back(std::to_string(r.totals.stalled_connections) +
+                  " connection(s) stalled: no echo for " + fixed(c.stall_timeout_s, 3) +
+                  " s, or none at all");
+  }
+  if (c.udp && r.loss_pct() > c.max_loss_pct) {
+    why.push_back(fixed(r.loss_pct(), 2) + " % of datagrams lost, more than --max-loss " +
+                  fixed(c.max_loss_pct, 2) + " %");
+  }
+  if (r.totals.connected < c.connections) {
+    why.push_back("only " + std::to_string(r.totals.connected) + " of " +
+                  std::to_string(c.connections) +
+                  " connections opened; first failure: " + r.totals.first_error);
+  } else if (r.totals.errors.total() > 0) {
+    why.push_back(std::to_string(r.totals.errors.total()) +
+                  " connection error(s); first: " + r.totals.first_error);
+  }
+  return why;
 }
 
 void write_text(std::ostream& out, const LoadResult& r) {

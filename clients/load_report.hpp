@@ -21,8 +21,24 @@ struct Field {
 /// Every machine-readable field, in output order.
 std::vector<Field> result_fields(const LoadResult& result);
 
+/// What a JSON reader needs beside the numbers, as iperf3 gives it: which
+/// echo-load, run how and when, and why it failed if it did.
+struct RunInfo {
+  std::string version;                ///< ECHO_VERSION
+  std::string command;                ///< the command line, words quoted where needed
+  std::string start_utc;              ///< ISO 8601, when the run began
+  std::vector<std::string> failures;  ///< empty: the run passed
+};
+
+/// Why a finished run does not pass (LoadResult::ok() is false), one
+/// sentence per reason; empty when it passes.
+std::vector<std::string> failure_reasons(const LoadResult& result);
+
 void write_csv(std::ostream& out, const LoadResult& result);
-void write_json(std::ostream& out, const LoadResult& result);
+/// One object: "version", "command", "start_utc", the fields, and on
+/// failure "error": {"messages": [...]}. `result` may be null when the run
+/// could not start (then only the metadata and the error).
+void write_json(std::ostream& out, const LoadResult* result, const RunInfo& info);
 void write_text(std::ostream& out, const LoadResult& result);
 
 /// One --interval line: time into the window, the rate over the last

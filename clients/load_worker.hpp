@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "common/socket_ops.hpp"
 #include "load_config.hpp"
@@ -67,10 +68,13 @@ class LoadWorker {
 std::unique_ptr<LoadWorker> make_tcp_worker(const WorkerAssignment& assignment);
 std::unique_ptr<LoadWorker> make_udp_worker(const WorkerAssignment& assignment);
 
-/// Connects a non-blocking socket of `socktype` to `peer` within `timeout_s`,
-/// counting a failure in `stats` (and remembering the first message).
-UniqueFd connect_counted(const PeerAddress& peer, int socktype, double timeout_s,
-                         const LoadConfig& config, WorkerStats& stats);
+/// Opens `count` non-blocking sockets of `socktype` to `peer` at once and
+/// waits for them together, up to `timeout_s` in all; returns them in
+/// order, an empty UniqueFd where one failed (counted in `stats` by class,
+/// the first message remembered).
+std::vector<UniqueFd> connect_all_counted(const PeerAddress& peer, int socktype, unsigned count,
+                                          double timeout_s, const LoadConfig& config,
+                                          WorkerStats& stats);
 
 /// Records a failed epoll_create1 as an error naming the likely cause.
 void epoll_failed(WorkerStats& stats, int error);

@@ -56,12 +56,12 @@ class TcpLoadWorker final : public LoadWorker {
     const std::size_t ring = config_.open_loop()
                                  ? std::max<std::size_t>(kOpenLoopInFlight, config_.pipeline)
                                  : config_.pipeline;
+    std::vector<UniqueFd> fds = connect_all_counted(a_.peer, SOCK_STREAM, a_.connections,
+                                                    config_.connect_timeout_s, config_, stats_);
     for (unsigned i = 0; i < a_.connections; ++i) {
-      UniqueFd fd =
-          connect_counted(a_.peer, SOCK_STREAM, config_.connect_timeout_s, config_, stats_);
-      if (!fd) continue;
+      if (!fds[i]) continue;
       TcpStream& s = streams_.emplace_back();
-      s.fd = std::move(fd);
+      s.fd = std::move(fds[i]);
       s.stream = a_.first_stream + i;
       s.sent_at.resize(ring);
     }

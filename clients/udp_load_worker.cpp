@@ -52,12 +52,12 @@ class UdpLoadWorker final : public LoadWorker {
         timeout_ns_(static_cast<std::int64_t>(config_.udp_timeout_s * 1e9)) {}
 
   void connect_all() override {
+    std::vector<UniqueFd> fds = connect_all_counted(a_.peer, SOCK_DGRAM, a_.connections,
+                                                    config_.connect_timeout_s, config_, stats_);
     for (unsigned i = 0; i < a_.connections; ++i) {
-      UniqueFd fd =
-          connect_counted(a_.peer, SOCK_DGRAM, config_.connect_timeout_s, config_, stats_);
-      if (!fd) continue;
+      if (!fds[i]) continue;
       UdpStream& s = streams_.emplace_back();
-      s.fd = std::move(fd);
+      s.fd = std::move(fds[i]);
       s.stream = a_.first_stream + i;
     }
   }

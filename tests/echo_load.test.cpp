@@ -2,7 +2,10 @@
 // happened (delays, stalls), catch every corrupted byte, count loss, and end
 // on time whatever the server does.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "load_engine.hpp"
 #include "support/fake_servers.hpp"
@@ -190,6 +193,29 @@ TEST(EchoLoad, ClosedLoopCountsAStallAtTheEndOfTheWindow) {
   const LoadResult result = run_load(config);
   EXPECT_GT(result.totals.messages, 10u);
   EXPECT_EQ(result.totals.stalled_connections, 2u);
+  EXPECT_FALSE(result.ok());
+}
+
+// A listener that never accepts, with a backlog of 1: the kernel completes
+// one or two handshakes and leaves the rest waiting. Connections open
+// together, so five of them cost one --connect-timeout, not five.
+TEST(EchoLoad, ConnectionsToAFullBacklogCostOneTimeoutNotOneEach) {
+  UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener.get(), 1), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length);
+  LoadConfig config = config_for(ntohs(address.sin_port));
+  config.connections = 5;
+  config.connect_timeout_s = 0.5;
+  config.duration_s = 0.1;
+  const auto started = std::chrono::steady_clock::now();
+  const LoadResult result = run_load(config);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+  EXPECT_GT(result.totals.errors.timeout, 0u);
   EXPECT_FALSE(result.ok());
 }
 

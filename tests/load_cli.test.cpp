@@ -36,6 +36,26 @@ TEST(EchoLoadCli, JsonCarriesTheContractFields) {
   EXPECT_GT(json["messages"].get<double>(), 0);
   EXPECT_LE(json["p50_us"].get<double>(), json["p99_us"].get<double>());
   EXPECT_LE(json["p99_us"].get<double>(), json["max_us"].get<double>());
+  // What iperf3's JSON also says: which program, run how, when; no error.
+  EXPECT_EQ(json["version"], ECHO_VERSION);
+  EXPECT_NE(json["command"].get<std::string>().find("--format json"), std::string::npos);
+  EXPECT_TRUE(std::regex_match(json["start_utc"].get<std::string>(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+  EXPECT_FALSE(json.contains("error"));
+}
+
+TEST(EchoLoadCli, JsonOfARunThatCannotStartIsAnErrorObject) {
+  std::uint16_t port;
+  {
+    const UniqueFd listener = listen_tcp("127.0.0.1", 0);
+    port = local_endpoint(listener.get()).port;
+  }
+  const CommandResult result =
+      run_load({"--port", std::to_string(port), "-d", "0.2", "--format", "json"});
+  EXPECT_EQ(result.exit_code, 1);
+  const auto json = nlohmann::json::parse(result.out);
+  ASSERT_TRUE(json.contains("error")) << result.out;
+  EXPECT_NE(json["error"]["messages"][0].get<std::string>().find("refused"), std::string::npos);
 }
 
 TEST(EchoLoadCli, CsvIsOneHeaderAndOneRow) {
@@ -148,6 +168,8 @@ TEST(EchoLoadCli, JsonCountsUnansweredAndStalled) {
   EXPECT_GT(json.at("unanswered").get<int>(), 30);
   EXPECT_EQ(json.at("stalled_connections").get<int>(), 1);
   EXPECT_NE(result.err.find("never answered"), std::string::npos) << result.err;
+  ASSERT_TRUE(json.contains("error"));
+  EXPECT_NE(json["error"]["messages"].dump().find("never answered"), std::string::npos);
 }
 
 TEST(EchoLoadCli, VersionExitsZero) {

@@ -61,6 +61,8 @@ def load_runs(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         for key, value in entry.items():
             if key not in KNOWN_GBENCH_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
                 run[key] = value
+        if isinstance(entry.get("time_unit"), str):
+            run["_time_unit"] = entry["time_unit"]
         runs.append(run)
     return runs, document.get("context", {})
 
@@ -74,8 +76,20 @@ def load_rows(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             fields = parse_case_name(run["name"])
         except ValueError as error:
             raise BenchJsonError(f"{path}: {error}") from error
-        rows.append({"name": run["name"], **fields, **{k: v for k, v in run.items() if k != "name"}})
+        unit = run.get("_time_unit", "ms")
+        counters = {k: (int(v) if k in COUNT_COUNTERS and float(v).is_integer() else v)
+                    for k, v in run.items() if k not in ("name", "_time_unit")}
+        for timing in ("real_time", "cpu_time"):  # the unit goes into the column's name
+            if timing in counters:
+                counters[f"{timing}_{unit}"] = counters.pop(timing)
+        rows.append({"name": run["name"], **fields, **counters})
     return rows, context
+
+
+# Counters that count things: Google Benchmark stores every counter as a
+# double, the CSV writes these as whole numbers.
+COUNT_COUNTERS = {"connected", "errors", "mismatches", "server_threads", "server_processes", "probes",
+                  "client_bound"}
 
 
 # Google Benchmark's own per-run fields; everything else numeric is a counter.

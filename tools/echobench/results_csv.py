@@ -11,7 +11,8 @@ import math
 from typing import Any
 
 REQUIRED_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "error"]
-INTEGER_COLUMNS = {"conns", "size", "rate_msgs_per_s", "work_us", "block_us", "slo_us", "repetition"}
+INTEGER_COLUMNS = {"conns", "size", "rate_msgs_per_s", "work_us", "block_us", "slo_us", "repetition", "connected",
+                   "errors", "mismatches", "server_threads", "server_processes", "probes", "client_bound"}
 TEXT_COLUMNS = {"name", "scenario", "protocol", "model", "error"}
 
 

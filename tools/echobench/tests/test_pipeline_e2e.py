@@ -27,6 +27,8 @@ class QuickPipeline(unittest.TestCase):
                                     "--duration=0.2", "--warmup=0.05", f"--benchmark_out={json_path}",
                                     "--benchmark_out_format=json"], capture_output=True, text=True, timeout=300)
             self.assertEqual(bench.returncode, 0, bench.stderr[-2000:])
+            with open(json_path, encoding="utf-8") as source:  # strictly JSON: no bare NaN
+                json.load(source, parse_constant=lambda token: self.fail(f"{token} in {json_path}"))
             report = subprocess.run([sys.executable, os.path.join(TOOLS, "bench-report"), json_path, "--csv",
                                      csv_path], capture_output=True, text=True, timeout=60)
             self.assertEqual(report.returncode, 0, report.stderr)
