@@ -220,7 +220,7 @@ TEST_P(ServerModel, SigtermWithinTwoSecondsUnderAThousandBlockingRequests) {
   ::getrlimit(RLIMIT_NOFILE, &limit);
   limit.rlim_cur = limit.rlim_max;
   ::setrlimit(RLIMIT_NOFILE, &limit);
-  ASSERT_GE(limit.rlim_cur, 1100u) << "this test needs 1,100 descriptors";
+  if (limit.rlim_cur < 1100) GTEST_SKIP() << "needs 1,100 descriptors; the hard limit is lower";
   ServerProcess::Options options;
   options.max_fds = 4096;
   auto server = start_server(options, {"--block-us", "10000", "--max-connections", "2000"});

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import os
+import textwrap
 
 import matplotlib
 
@@ -24,8 +25,11 @@ READABLE = FuncFormatter(lambda v, _: f"{v / 1e6:g}M" if abs(v) >= 1e6 else
 
 
 def _save(figure, out_dir: str, stem: str, footnote: str) -> list[str]:
-    figure.text(0.01, 0.005, footnote, fontsize=6.5, color="#555555", ha="left", va="bottom")
-    figure.tight_layout(rect=(0, 0.03, 1, 1))
+    # Wrapped to the figure's width (about 24 characters of 6.5-point text
+    # per inch), so a narrow chart shows the whole footnote.
+    lines = textwrap.wrap(footnote, width=int(figure.get_figwidth() * 24))
+    figure.text(0.01, 0.005, "\n".join(lines), fontsize=6.5, color="#555555", ha="left", va="bottom")
+    figure.tight_layout(rect=(0, 0.03 * len(lines), 1, 1))
     paths = []
     for ext, metadata in (("svg", {"Date": None, "Creator": None}), ("png", {"Software": None})):
         path = os.path.join(out_dir, f"{stem}.{ext}")
@@ -113,7 +117,9 @@ def draw_all(rows, out_dir: str, footnote: str) -> list[str]:
         slo = int(next(p[0] for points in capacity.values() for p in points))
         fig, ax = plt.subplots(figsize=(6.4, 4))
         _bars(ax, capacity, colours)
-        ax.set_title(f"Capacity at the SLO: highest open-loop rate with p99 ≤ {slo:,} µs")
+        work = sorted({r["work_us"] for r in chart_data.pick(rows, "slo-capacity") if r.get("work_us")})
+        costs = f"\n(each message {work[0]} µs of CPU)" if len(work) == 1 else ""
+        ax.set_title(f"Capacity at the SLO: highest open-loop rate with p99 ≤ {slo:,} µs{costs}")
         ax.set_ylabel("messages per second")
         ax.yaxis.set_major_formatter(READABLE)
         written += _save(fig, out_dir, "capacity_at_slo", footnote)

@@ -194,11 +194,16 @@ def run_bench(bench: str, cases: list[str], settings: Settings, extra_server_arg
         argv += ["--server-cpus=1", "--client-cpus=0"]
     if extra_server_args:
         argv.append(f"--server-extra-args={extra_server_args}")
-    subprocess.run(argv, capture_output=True, text=True, check=False)
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
     try:
         runs, _ = load_runs(path)
     except BenchJsonError as error:
-        raise GateError(f"echo-bench produced no results: {error}") from error
+        # echo-bench died before finishing its JSON: every case of this call
+        # failed, with the reason; the pairing drops them like any failed run.
+        why = (f"echo-bench exited with status {done.returncode} and unreadable JSON ({error}); "
+               f"stderr: {done.stderr[-500:].strip()}")
+        print(f"gate: {why}", file=sys.stderr)
+        runs = [{"name": case, "repetition": 0, "error": why} for case in cases]
     finally:
         os.unlink(path)
     return runs
