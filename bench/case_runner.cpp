@@ -172,7 +172,7 @@ CaseResult run_idle(const BenchCase& c, const RunSettings& settings, const Launc
   out.counters["connect_per_s"] = connected / std::max(idle.seconds, 1e-9);
   out.counters["server_pss_mib"] = held.pss_mib;
   out.counters["pss_per_conn_kib"] =
-      (held.pss_mib - baseline.pss_mib) * 1024.0 / std::max(connected, 1.0);
+      (held.pss_anon_mib - baseline.pss_anon_mib) * 1024.0 / std::max(connected, 1.0);
   out.counters["server_threads"] = held.threads;
   out.counters["server_processes"] = held.processes;
   // Idle connections must cost no CPU: what the server burnt in 0.5 s of idleness.

@@ -66,8 +66,9 @@ ProcessGroupUsage sample_process_group(pid_t pgid) {
     usage.cpu_s += process_cpu_seconds(entry.path(), fields, ticks_per_s);
     usage.threads += static_cast<unsigned>(std::stoul(fields[17]));
     usage.processes += 1;
-    usage.pss_mib +=
-        static_cast<double>(field_value(entry.path() / "smaps_rollup", "Pss:")) / 1024.0;
+    const auto rollup = entry.path() / "smaps_rollup";
+    usage.pss_mib += static_cast<double>(field_value(rollup, "Pss:")) / 1024.0;
+    usage.pss_anon_mib += static_cast<double>(field_value(rollup, "Pss_Anon:")) / 1024.0;
     usage.context_switches += field_value(entry.path() / "status", "voluntary_ctxt_switches:") +
                               field_value(entry.path() / "status", "nonvoluntary_ctxt_switches:");
   }
