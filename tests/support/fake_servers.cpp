@@ -67,6 +67,8 @@ void FakeTcpServer::serve(int fd, bool deaf) {
     }
     const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     if (n <= 0) return;
+    if (echoed == 0 && behaviour_.first_echo_delay.count() > 0)
+      std::this_thread::sleep_for(behaviour_.first_echo_delay);
     if (behaviour_.delay.count() > 0) std::this_thread::sleep_for(behaviour_.delay);
     if (behaviour_.per_message.count() > 0) {
       // Whole messages completed by this chunk, each costing per_message.

@@ -22,6 +22,8 @@ struct FakeBehaviour {
   std::chrono::milliseconds close_after{0};   ///< close each connection after this
   std::chrono::milliseconds stall_after{0};   ///< stop answering (not closing) after this
   unsigned deaf_every = 0;  ///< never answer every this-many-th connection (2: half of them)
+  std::chrono::milliseconds first_echo_delay{
+      0};  ///< wait this long before a connection's first echo
   /// Service time per whole message of `message_size` bytes, so one
   /// connection serves at most 1 / per_message messages a second: below
   /// that rate latency stays near per_message, above it a queue builds.
