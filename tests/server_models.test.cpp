@@ -214,7 +214,16 @@ TEST_P(ServerModel, SigintClosesEverythingAndExitsZeroWithinTwoSeconds) {
 
 // 1,000 connections, each with a request whose simulated work blocks for
 // 10 ms: a model that finished every queued request before stopping would
-// take 10 s on one thread. Shutdown must cut the work short.
+// take 10 s on one thread. Shutdown must cut the work short: within the
+// contract's 2 s on a normal build. Under a sanitizer, 1,000 thread exits
+// alone cost thread-per-connection 1.2 s (TSan), and 2.4 s beside other
+// tests, which says nothing about the model; there the bound is 5 s, still
+// far below the 10 s of a server that waits its queue out.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr auto kStopUnderLoadBound = std::chrono::seconds(5);
+#else
+constexpr auto kStopUnderLoadBound = std::chrono::seconds(2);
+#endif
 TEST_P(ServerModel, SigtermWithinTwoSecondsUnderAThousandBlockingRequests) {
   rlimit limit{};
   ::getrlimit(RLIMIT_NOFILE, &limit);
@@ -234,10 +243,11 @@ TEST_P(ServerModel, SigtermWithinTwoSecondsUnderAThousandBlockingRequests) {
 
   const auto signalled = Clock::now();
   server->send_signal(SIGTERM);
-  const std::optional<int> status = server->wait_exit(2s);
-  ASSERT_TRUE(status.has_value()) << "still running 2 s after SIGTERM";
+  const std::optional<int> status = server->wait_exit(kStopUnderLoadBound);
+  ASSERT_TRUE(status.has_value()) << "still running " << kStopUnderLoadBound.count()
+                                  << " s after SIGTERM";
   EXPECT_EQ(*status, 0);
-  EXPECT_LE(Clock::now() - signalled, 2s);
+  EXPECT_LE(Clock::now() - signalled, kStopUnderLoadBound);
 }
 
 TEST_P(ServerModel, NoZombiesAfterFiftyShortConnections) {
