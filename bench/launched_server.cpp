@@ -138,7 +138,10 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
       ::killpg(server.pid_, SIGKILL);      // whatever did stay in the group
       if (status) server.stopped_ = true;  // already reaped
       server.stop(100ms);
-      throw std::runtime_error("'" + command + "' " + why + "; stderr: " + server.error_output());
+      std::string message = "'";
+      message.append(command).append("' ").append(why).append("; stderr: ");
+      message.append(server.error_output());
+      throw std::runtime_error(message);
     }
     std::this_thread::sleep_for(10ms);
   }
