@@ -55,6 +55,7 @@ struct MatrixTiming {
   double duration_s;
   double warmup_s;
   int repetitions;
+  double probe_s;  ///< slo-capacity: measured seconds per probed rate
 };
 MatrixTiming matrix_timing(const std::string& matrix);
 

@@ -169,6 +169,7 @@ int run_bench(int argc, char** argv) {
   if (!app.count("--duration")) settings.duration_s = timing.duration_s;
   if (!app.count("--warmup")) settings.warmup_s = timing.warmup_s;
   if (!app.count("--repetitions")) repetitions = timing.repetitions;
+  settings.probe_s = timing.probe_s;
 
   std::vector<echo::bench::CustomServer> custom_servers;
   echo::bench::Placement placement;
@@ -215,6 +216,7 @@ int run_bench(int argc, char** argv) {
       {"client_threads", std::to_string(settings.client_threads)},
       {"repetitions", std::to_string(repetitions)},
       {"slo_p99_us", std::to_string(slo_us)},
+      {"slo_probe_s", std::to_string(settings.probe_s)},
       {"client_bound_at", "0.9"},
       {"duration_s", std::to_string(settings.duration_s)},
       {"warmup_s", std::to_string(settings.warmup_s)},
