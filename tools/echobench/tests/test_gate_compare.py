@@ -6,7 +6,7 @@ import subprocess
 import sys
 import unittest
 
-from echobench.gate import EXIT_CODES, Settings, compare_files, overall, verdict_rows
+from echobench.gate import EXIT_CODES, Settings, compare_files, overall, second_stage, verdict_rows
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 GATE = os.path.join(os.path.dirname(__file__), "..", "..", "gate")
@@ -42,6 +42,59 @@ class Pairing(unittest.TestCase):
         self.assertEqual(verdict.pairs, 7)
         self.assertAlmostEqual(verdict.median_change, 0.12, places=6)
         self.assertAlmostEqual(verdict.interval[0], 0.12, places=6)  # every pair says the same
+
+
+def runs_with_changes(changes: list[float]) -> tuple[list[dict], list[dict]]:
+    """Base and candidate runs whose i-th pair has the candidate slower by
+    changes[i] (a fraction)."""
+    base = [{"error": "", "msgs_per_s": 1000.0} for _ in changes]
+    candidate = [{"error": "", "msgs_per_s": 1000.0 / (1 + c)} for c in changes]
+    return base, candidate
+
+
+class SecondStage(unittest.TestCase):
+    # About 10% slower in 6 pairs, two pairs the other way: p = 0.035 on 8
+    # pairs, suspicious but short of 0.01.
+    NOISY_SLOWDOWN = [0.10, 0.09, 0.11, 0.10, -0.03, 0.12, 0.08, -0.085]
+
+    def run_stages(self, first: list[float], again: list[float] | None):
+        base, candidate = runs_with_changes(first)
+        rows = verdict_rows({"case": base}, {"case": candidate}, Settings())
+        asked = []
+
+        def measure_again(cases):
+            asked.append(cases)
+            b2, c2 = runs_with_changes(again or [])
+            return {"case": b2}, {"case": c2}
+
+        final, screened = second_stage({"case": base}, {"case": candidate}, rows, Settings(), measure_again)
+        return rows, final, screened, asked
+
+    def test_a_suspicious_case_is_decided_on_both_stages_pooled(self):
+        rows, final, screened, asked = self.run_stages(self.NOISY_SLOWDOWN, [0.10] * 8)
+        first = next(r["verdict"] for r in rows if r["metric"] == "msgs_per_s")
+        self.assertTrue(0.01 < first.p_value < 0.05, first.p_value)
+        self.assertEqual(first.verdict, "pass")  # alone, the first stage misses it
+        self.assertEqual(asked, [["case"]])
+        pooled = next(r["verdict"] for r in final if r["metric"] == "msgs_per_s")
+        self.assertEqual(pooled.pairs, 16)
+        self.assertEqual(pooled.verdict, "regression")
+        self.assertEqual([r["verdict"].pairs for r in screened], [8])
+
+    def test_a_suspicious_case_that_does_not_repeat_passes(self):
+        _, final, _, asked = self.run_stages(self.NOISY_SLOWDOWN, [0.01, -0.02, 0.0, 0.02, -0.01, 0.01, -0.03, 0.02])
+        self.assertEqual(asked, [["case"]])
+        pooled = next(r["verdict"] for r in final if r["metric"] == "msgs_per_s")
+        self.assertEqual((pooled.pairs, pooled.verdict), (16, "pass"))
+
+    def test_unchanged_code_is_not_measured_again(self):
+        rows, final, screened, asked = self.run_stages([0.01, -0.02, 0.0, 0.02, -0.01, 0.01, -0.03, 0.02], None)
+        self.assertEqual((asked, screened), ([], []))
+        self.assertEqual(final, rows)
+
+    def test_a_significant_change_under_the_threshold_is_not_measured_again(self):
+        _, _, _, asked = self.run_stages([0.03] * 8, None)
+        self.assertEqual(asked, [])
 
 
 class BrokenCandidate(unittest.TestCase):
