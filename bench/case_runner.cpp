@@ -124,8 +124,9 @@ CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
   LoadConfig config = load_config(c, settings, server.port());
   if (c.scenario == Scenario::latency) config.rate = c.rate;
   ProcessGroupUsage start, end;
-  const LoadHooks hooks{[&] { start = sample_process_group(server.pid()); },
-                        [&] { end = sample_process_group(server.pid()); }};
+  LoadHooks hooks;
+  hooks.on_measure_start = [&] { start = sample_process_group(server.pid()); };
+  hooks.on_measure_end = [&] { end = sample_process_group(server.pid()); };
   const LoadResult r = run_load(config, nullptr, hooks);
 
   CaseResult out;

@@ -54,6 +54,27 @@ void LatencyHistogram::merge(const LatencyHistogram& other) {
   sum_squares_ += other.sum_squares_;
 }
 
+void LatencyHistogram::subtract(const LatencyHistogram& earlier) {
+  std::size_t lowest = counts_.size();
+  std::size_t highest = 0;
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    counts_[i] -= std::min(counts_[i], earlier.counts_[i]);
+    if (counts_[i] != 0) {
+      lowest = std::min(lowest, i);
+      highest = i;
+    }
+  }
+  total_ -= std::min(total_, earlier.total_);
+  sum_ = std::max(0.0, sum_ - earlier.sum_);
+  sum_squares_ = std::max(0.0, sum_squares_ - earlier.sum_squares_);
+  if (total_ == 0) {
+    *this = LatencyHistogram();
+    return;
+  }
+  min_ = std::max(min_, lowest_in_bucket(lowest));
+  max_ = std::min(max_, highest_in_bucket(highest));
+}
+
 void LatencyHistogram::reset() { *this = LatencyHistogram(); }
 
 double LatencyHistogram::mean() const { return total_ ? sum_ / static_cast<double>(total_) : 0.0; }

@@ -29,6 +29,11 @@ class LatencyHistogram {
   void record(std::int64_t value_ns);
   /// Adds every count of `other` (same layout) to this one.
   void merge(const LatencyHistogram& other);
+  /// Removes the counts of `earlier`, a past copy of this histogram (or of
+  /// histograms merged into it), leaving what was recorded since: one
+  /// interval of a run. min and max become the bounds of the lowest and
+  /// highest buckets still counted (within 0.1%, as every value here).
+  void subtract(const LatencyHistogram& earlier);
   void reset();
 
   [[nodiscard]] std::uint64_t count() const { return total_; }

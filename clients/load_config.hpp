@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "latency_histogram.hpp"
 
@@ -32,9 +33,13 @@ struct LoadConfig {
   /// stalled.
   double stall_timeout_s = 2;
   double max_loss_pct = 0;  ///< UDP: more loss than this fails the run
-  double interval_s = -1;   ///< progress lines; <0 = auto, 0 = off
+  /// Length of the intervals the window is cut into (intervals[], --hlog,
+  /// progress lines); 0 = none. The command line resolves "auto" (< 0).
+  double interval_s = 0;
+  bool progress_lines = false;  ///< print a line on stderr per interval
   OutputFormat format = OutputFormat::text;
   std::string hgrm_path;  ///< write the corrected histogram here
+  std::string hlog_path;  ///< write an HdrHistogram interval log here
 
   [[nodiscard]] bool open_loop() const { return rate > 0; }
 };
@@ -82,11 +87,29 @@ struct WorkerStats {
   LatencyHistogram uncorrected;  ///< from the actual send time
 };
 
+/// One interval of the measured window: what a time-series chart draws.
+/// Latencies are the corrected ones (from the scheduled send in open loop),
+/// counted in the interval in which the echo came back.
+struct IntervalSummary {
+  double start_s = 0;   ///< from the window's start
+  double length_s = 0;  ///< the last interval may be shorter
+  std::uint64_t messages = 0;
+  std::uint64_t recorded = 0;  ///< latencies recorded (messages + unanswered)
+  std::int64_t p50_ns = 0;
+  std::int64_t p99_ns = 0;
+  std::int64_t max_ns = 0;
+
+  [[nodiscard]] double msgs_per_s() const {
+    return length_s > 0 ? static_cast<double>(messages) / length_s : 0;
+  }
+};
+
 struct LoadResult {
   LoadConfig config;
   WorkerStats totals;
-  double elapsed_s = 0;     ///< length of the measured window
-  double client_cpu_s = 0;  ///< this process's user+sys CPU inside the window
+  double elapsed_s = 0;                    ///< length of the measured window
+  double client_cpu_s = 0;                 ///< this process's user+sys CPU inside the window
+  std::vector<IntervalSummary> intervals;  ///< empty when config.interval_s is 0
 
   [[nodiscard]] double msgs_per_s() const {
     return elapsed_s > 0 ? static_cast<double>(totals.messages) / elapsed_s : 0;

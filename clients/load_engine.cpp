@@ -31,27 +31,75 @@ constexpr std::int64_t kStartDelayNs = 10'000'000;
 // A thread that is later still counts, with the copy it published before.
 constexpr std::int64_t kProgressGraceNs = 5'000'000;
 
-// Prints a progress line at each interval boundary inside the measured
-// window, from the copies the threads publish (see ProgressMailbox).
-void report_progress(const std::vector<std::unique_ptr<LoadWorker>>& workers,
-                     const RunWindow& window, const LoadConfig& config, std::int64_t interval_ns,
-                     std::ostream& out) {
-  std::uint64_t previous = 0;
-  for (std::int64_t tick = window.measure_start_ns + interval_ns; tick < window.measure_end_ns;
-       tick += interval_ns) {
-    // Never past the window's end: the CPU sample and the hooks come then.
-    sleep_until_ns(std::min(tick + kProgressGraceNs, window.measure_end_ns));
-    std::uint64_t messages = 0;
-    LatencyHistogram so_far;
-    for (const auto& worker : workers) worker->progress().add_to(messages, so_far);
-    const double rate = static_cast<double>(messages - std::min(messages, previous)) /
-                        (static_cast<double>(interval_ns) / 1e9);
-    previous = messages;
-    out << progress_line(static_cast<double>(tick - window.measure_start_ns) / 1e9, config, rate,
-                         so_far)
-        << std::flush;
+// Cuts the measured window into intervals, from the cumulative copies the
+// threads publish at each boundary (see ProgressMailbox): an interval is the
+// difference between two boundaries' totals. Runs on run_load's thread while
+// the load threads work; the last interval is finished after they join.
+class IntervalRecorder {
+ public:
+  IntervalRecorder(const LoadConfig& config, const RunWindow& window, std::int64_t interval_ns,
+                   std::ostream* progress, const LoadHooks& hooks)
+      : config_(config),
+        window_(window),
+        interval_ns_(interval_ns),
+        progress_(progress),
+        hooks_(hooks) {}
+
+  void run_until_window_end(const std::vector<std::unique_ptr<LoadWorker>>& workers) {
+    for (std::int64_t tick = window_.measure_start_ns + interval_ns_; tick < window_.measure_end_ns;
+         tick += interval_ns_) {
+      // Never past the window's end: the CPU sample and the hooks come then.
+      sleep_until_ns(std::min(tick + kProgressGraceNs, window_.measure_end_ns));
+      std::uint64_t messages = 0;
+      LatencyHistogram so_far;
+      for (const auto& worker : workers) worker->progress().add_to(messages, so_far);
+      close_interval(tick, messages, so_far);
+    }
   }
-}
+
+  /// The last interval, up to the window's end, from the final totals.
+  void finish(const WorkerStats& totals) {
+    if (window_.measure_end_ns > start_ns_) {  // not when nothing connected
+      close_interval(window_.measure_end_ns, totals.messages, totals.corrected);
+    }
+  }
+
+  std::vector<IntervalSummary> take() { return std::move(intervals_); }
+
+ private:
+  void close_interval(std::int64_t end_ns, std::uint64_t messages, const LatencyHistogram& so_far) {
+    LatencyHistogram interval = so_far;
+    interval.subtract(previous_latency_);
+    IntervalSummary summary;
+    summary.start_s = static_cast<double>(start_ns_ - window_.measure_start_ns) / 1e9;
+    summary.length_s = static_cast<double>(end_ns - start_ns_) / 1e9;
+    summary.messages = messages - std::min(messages, previous_messages_);
+    summary.recorded = interval.count();
+    summary.p50_ns = interval.value_at_percentile(50);
+    summary.p99_ns = interval.value_at_percentile(99);
+    summary.max_ns = interval.max();
+    intervals_.push_back(summary);
+    if (hooks_.on_interval) hooks_.on_interval(summary, interval);
+    if (progress_ != nullptr && end_ns < window_.measure_end_ns) {
+      *progress_ << progress_line(static_cast<double>(end_ns - window_.measure_start_ns) / 1e9,
+                                  config_, summary.msgs_per_s(), so_far)
+                 << std::flush;
+    }
+    start_ns_ = end_ns;
+    previous_messages_ = messages;
+    previous_latency_ = so_far;
+  }
+
+  const LoadConfig& config_;
+  const RunWindow& window_;
+  std::int64_t interval_ns_;
+  std::ostream* progress_;
+  const LoadHooks& hooks_;
+  std::int64_t start_ns_ = window_.measure_start_ns;
+  std::uint64_t previous_messages_ = 0;
+  LatencyHistogram previous_latency_;
+  std::vector<IntervalSummary> intervals_;
+};
 
 }  // namespace
 
@@ -69,8 +117,8 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
       resolve_peer(config.host, config.port, config.udp ? SOCK_DGRAM : SOCK_STREAM);
   const PayloadPattern pattern(config.size);
   const unsigned threads = std::clamp(config.threads, 1u, config.connections);
-  const std::int64_t progress_interval_ns =
-      progress && config.interval_s > 0 ? static_cast<std::int64_t>(config.interval_s * 1e9) : 0;
+  const std::int64_t interval_ns =
+      config.interval_s > 0 ? static_cast<std::int64_t>(config.interval_s * 1e9) : 0;
 
   std::vector<std::unique_ptr<LoadWorker>> workers;
   for (unsigned t = 0, first = 0; t < threads; ++t) {
@@ -82,7 +130,7 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
     assignment.connections =
         config.connections / threads + (t < config.connections % threads ? 1 : 0);
     assignment.rate = config.rate * assignment.connections / config.connections;
-    assignment.progress_interval_ns = progress_interval_ns;
+    assignment.progress_interval_ns = interval_ns;
     first += assignment.connections;
     workers.push_back(config.udp ? make_udp_worker(assignment) : make_tcp_worker(assignment));
   }
@@ -118,8 +166,10 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
   sleep_until_ns(window.measure_start_ns);
   const double cpu_start = process_cpu_seconds();
   if (hooks.on_measure_start) hooks.on_measure_start();
-  if (progress_interval_ns > 0)
-    report_progress(workers, window, config, progress_interval_ns, *progress);
+  // Built after the barrier: it starts counting at the window's start.
+  IntervalRecorder intervals(config, window, interval_ns,
+                             config.progress_lines ? progress : nullptr, hooks);
+  if (interval_ns > 0) intervals.run_until_window_end(workers);
   sleep_until_ns(window.measure_end_ns);
   const double cpu_end = process_cpu_seconds();
   if (hooks.on_measure_end) hooks.on_measure_end();
@@ -143,6 +193,10 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
     if (result.totals.first_error.empty()) result.totals.first_error = s.first_error;
     result.totals.corrected.merge(s.corrected);
     result.totals.uncorrected.merge(s.uncorrected);
+  }
+  if (interval_ns > 0) {
+    intervals.finish(result.totals);
+    result.intervals = intervals.take();
   }
   return result;
 }

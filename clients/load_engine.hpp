@@ -15,6 +15,10 @@ namespace echo {
 struct LoadHooks {
   std::function<void()> on_measure_start;
   std::function<void()> on_measure_end;
+  /// Each interval of config.interval_s as it ends, with its histogram
+  /// (echo-load writes its --hlog line from it). The last one comes after
+  /// the threads have joined, and also holds what the drain recorded.
+  std::function<void(const IntervalSummary&, const LatencyHistogram&)> on_interval;
 };
 
 /// This process's user + system CPU time so far, in seconds (getrusage):
@@ -22,7 +26,7 @@ struct LoadHooks {
 double process_cpu_seconds();
 
 /// Connects, warms up, measures, and merges every thread's results. Progress
-/// lines go to `progress` when config.interval_s > 0 (nullptr: none).
+/// lines go to `progress` when config.progress_lines (nullptr: none).
 /// Throws std::runtime_error when the host cannot be resolved.
 LoadResult run_load(const LoadConfig& config, std::ostream* progress = nullptr,
                     const LoadHooks& hooks = {});

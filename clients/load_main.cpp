@@ -1,10 +1,12 @@
 // echo-load: the command-line face of the load generator (docs/interfaces.md).
 
+#include <chrono>
 #include <ctime>
 #include <fstream>
 #include <iostream>
 #include <string>
 
+#include "hdr_interval_log.hpp"
 #include "hgrm_writer.hpp"
 #include "load_engine.hpp"
 #include "load_options.hpp"
@@ -58,9 +60,27 @@ int main(int argc, char** argv) {
   const echo::LoadConfig& config = *parsed.config;
   echo::RunInfo info{ECHO_VERSION, command_line(argc, argv), utc_now(), {}};
 
+  // The interval log is written as the run goes, like HdrHistogram's own
+  // recorders do: a long run that is interrupted keeps what it measured.
+  std::ofstream hlog;
+  echo::LoadHooks hooks;
+  if (!config.hlog_path.empty()) {
+    hlog.open(config.hlog_path);
+    if (!hlog) return fail(config, info, "cannot write " + config.hlog_path);
+    hooks.on_measure_start = [&hlog] {
+      const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+      echo::write_hlog_header(hlog, std::chrono::duration<double>(since_epoch).count());
+    };
+    hooks.on_interval = [&hlog](const echo::IntervalSummary& interval,
+                                const echo::LatencyHistogram& histogram) {
+      echo::write_hlog_interval(hlog, interval.start_s, interval.length_s, histogram);
+      hlog.flush();
+    };
+  }
+
   echo::LoadResult result;
   try {
-    result = echo::run_load(config, &std::cerr);
+    result = echo::run_load(config, &std::cerr, hooks);
   } catch (const std::exception& error) {
     return fail(config, info, error.what());
   }
@@ -85,6 +105,10 @@ int main(int argc, char** argv) {
       std::cerr << "echo-load: cannot write " << config.hgrm_path << '\n';
       return 1;
     }
+  }
+  if (hlog.is_open() && !hlog.flush()) {
+    std::cerr << "echo-load: cannot write " << config.hlog_path << '\n';
+    return 1;
   }
   for (const std::string& why : info.failures) std::cerr << "echo-load: " << why << '\n';
   return info.failures.empty() ? 0 : 1;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <map>
 
 #include "common/finite_check.hpp"
@@ -67,15 +68,20 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
                  "loopback, a real network may need more (e.g. 0.1)")
       ->check(kFiniteNumber & CLI::Range(0.0, 100.0))
       ->capture_default_str();
+  c.interval_s = -1;  // auto, resolved below
   app.add_option("--interval", c.interval_s,
-                 "Seconds between progress lines on stderr; 0 = none (default: 1 for runs over "
-                 "5 s when stderr is a terminal)")
+                 "Seconds per interval of the window, for the JSON's intervals[], --hlog and "
+                 "progress lines on stderr; 0 = none (default: 1, or a tenth of a shorter "
+                 "window; progress lines only when given, or for runs over 5 s on a terminal)")
       ->check(kFiniteNumber & CLI::Range(0.0, 3600.0));
   app.add_option("-f,--format", format, "Output: text, csv (header + one row) or json")
       ->check(CLI::IsMember({"text", "csv", "json"}))
       ->capture_default_str();
   app.add_option("--hgrm", c.hgrm_path,
                  "Write the latency histogram here in HdrHistogram's percentile format (ms)");
+  app.add_option("--hlog", c.hlog_path,
+                 "Write an HdrHistogram interval log here: one V2 compressed histogram (ns) per "
+                 "--interval, for HistogramLogReader/HistogramLogProcessor");
   app.footer(
       "Exit status: 0 when every connection opened, ran without error, every echoed byte\n"
       "matched and (open loop) every message due in the window was answered; 1 otherwise\n"
@@ -95,7 +101,15 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
   c.format = std::map<std::string, OutputFormat>{{"text", OutputFormat::text},
                                                  {"csv", OutputFormat::csv},
                                                  {"json", OutputFormat::json}}[format];
-  if (c.interval_s < 0) c.interval_s = (c.duration_s > 5 && ::isatty(STDERR_FILENO)) ? 1.0 : 0.0;
+  if (c.interval_s < 0) {
+    c.interval_s = std::min(1.0, c.duration_s / 10);
+    c.progress_lines = c.duration_s > 5 && ::isatty(STDERR_FILENO);
+  } else {
+    c.progress_lines = c.interval_s > 0;
+  }
+  if (!c.hlog_path.empty() && c.interval_s == 0) {
+    return {std::nullopt, 2, "echo-load: --hlog needs intervals: --interval must not be 0"};
+  }
   if (c.udp && (c.size < 8 || c.size > 65507)) {
     return {std::nullopt, 2,
             "echo-load: --udp needs --size from 8 (the sequence number) to 65507 (the largest "

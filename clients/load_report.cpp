@@ -91,6 +91,26 @@ void write_csv(std::ostream& out, const LoadResult& result) {
   out << header << '\n' << row << '\n';
 }
 
+namespace {
+
+// intervals[]: one object per interval, times in seconds from the window's
+// start, latencies in microseconds like the run's own percentiles.
+nlohmann::ordered_json intervals_json(const std::vector<IntervalSummary>& intervals) {
+  auto list = nlohmann::ordered_json::array();
+  for (const IntervalSummary& i : intervals) {
+    list.push_back({{"start_s", i.start_s},
+                    {"length_s", i.length_s},
+                    {"messages", i.messages},
+                    {"msgs_per_s", i.msgs_per_s()},
+                    {"p50_us", us(i.p50_ns)},
+                    {"p99_us", us(i.p99_ns)},
+                    {"max_us", us(i.max_ns)}});
+  }
+  return list;
+}
+
+}  // namespace
+
 void write_json(std::ostream& out, const LoadResult* result, const RunInfo& info) {
   nlohmann::ordered_json object;
   object["version"] = info.version;
@@ -100,6 +120,7 @@ void write_json(std::ostream& out, const LoadResult* result, const RunInfo& info
     for (const auto& field : result_fields(*result)) {
       std::visit([&](const auto& v) { object[field.name] = v; }, field.value);
     }
+    object["intervals"] = intervals_json(result->intervals);
   }
   if (!info.failures.empty()) object["error"] = {{"messages", info.failures}};
   out << object.dump(2) << '\n';

@@ -131,6 +131,36 @@ TEST(EchoLoadCli, CorruptedEchoExitsNonZero) {
   EXPECT_NE(result.err.find("differed"), std::string::npos) << result.err;
 }
 
+TEST(EchoLoadCli, JsonIntervalsCutTheWindowAndAddUpToTheRun) {
+  // A server that delays every echo by 5 ms: 2 connections make 400 msgs/s,
+  // and every interval's p50 is at least 5 ms.
+  FakeTcpServer server({.delay = 5ms});
+  const CommandResult result = run_load({"--port", std::to_string(server.port()), "-c", "2", "-d",
+                                         "1", "--interval", "0.25", "--format", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto intervals = nlohmann::json::parse(result.out)["intervals"];
+  ASSERT_EQ(intervals.size(), 4u) << intervals.dump();
+  std::uint64_t messages = 0;
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    const auto& interval = intervals[i];
+    EXPECT_NEAR(interval["start_s"].get<double>(), 0.25 * static_cast<double>(i), 1e-6);
+    EXPECT_NEAR(interval["length_s"].get<double>(), 0.25, 1e-6);
+    EXPECT_LE(interval["msgs_per_s"].get<double>(), 440) << interval.dump();
+    EXPECT_GE(interval["p50_us"].get<double>(), 4900) << interval.dump();
+    EXPECT_LE(interval["p50_us"].get<double>(), interval["p99_us"].get<double>());
+    EXPECT_LE(interval["p99_us"].get<double>(), interval["max_us"].get<double>());
+    messages += interval["messages"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(messages, nlohmann::json::parse(result.out)["messages"].get<std::uint64_t>());
+}
+
+TEST(EchoLoadCli, HlogWithoutIntervalsExitsTwo) {
+  const CommandResult result = run_load({"--hlog", "/tmp/never-written.hlog", "--interval", "0"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--hlog"), std::string::npos) << result.err;
+  EXPECT_FALSE(std::filesystem::exists("/tmp/never-written.hlog"));
+}
+
 TEST(EchoLoadCli, BadValuesExitTwo) {
   for (const auto& args :
        std::vector<std::vector<std::string>>{{"--connections", "0"},

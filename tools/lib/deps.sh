@@ -9,7 +9,7 @@
 ECHO_BUILD_PACKAGES=(
   g++ cmake make
   libboost1.81-dev libboost-thread1.81-dev
-  libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev zlib1g-dev
 )
 ECHO_TEST_PACKAGES=(socat netcat-openbsd python3 python3-matplotlib python3-numpy)
 # What turns results into the report, charts and claims (tools/bench-report,
