@@ -94,7 +94,6 @@ struct IntervalSummary {
   double start_s = 0;   ///< from the window's start
   double length_s = 0;  ///< the last interval may be shorter
   std::uint64_t messages = 0;
-  std::uint64_t recorded = 0;  ///< latencies recorded (messages + unanswered)
   std::int64_t p50_ns = 0;
   std::int64_t p99_ns = 0;
   std::int64_t max_ns = 0;

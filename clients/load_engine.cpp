@@ -74,7 +74,6 @@ class IntervalRecorder {
     summary.start_s = static_cast<double>(start_ns_ - window_.measure_start_ns) / 1e9;
     summary.length_s = static_cast<double>(end_ns - start_ns_) / 1e9;
     summary.messages = messages - std::min(messages, previous_messages_);
-    summary.recorded = interval.count();
     summary.p50_ns = interval.value_at_percentile(50);
     summary.p99_ns = interval.value_at_percentile(99);
     summary.max_ns = interval.max();

@@ -160,10 +160,42 @@ def draw_all(rows, out_dir: str, footnote: str) -> list[str]:
     return written
 
 
+def draw_timeseries(runs, out_dir: str, footnote: str) -> list[str]:
+    """Throughput and p99 per interval against time, one line per model that
+    ran cleanly (timeseries.Run); failed runs are named in the title."""
+    good = [run for run in runs if not run.error]
+    if not good:
+        return []
+    colours = chart_data.model_colours([{"model": run.model} for run in runs])
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    for run in good:
+        # Each interval's value is drawn at its middle.
+        xs = [i["start_s"] + i["length_s"] / 2 for i in run.intervals]
+        top.plot(xs, [i["msgs_per_s"] for i in run.intervals], "-", color=colours[run.model], label=run.model)
+        bottom.plot(xs, [i["p99_us"] for i in run.intervals], "-", color=colours[run.model], label=run.model)
+    rates = sorted({run.rate for run in good})
+    offered = f" at {rates[0]:,.0f} msgs/s offered" if len(rates) == 1 and rates[0] > 0 else ""
+    failed = [run.model for run in runs if run.error]
+    top.set_title(f"Over time{offered}, no warm-up: throughput per interval"
+                  + (f"\n(failed, not drawn: {', '.join(failed)})" if failed else ""))
+    top.set_ylabel("messages per second")
+    # From zero: at a fixed offered rate the lines sit flat, and a stall shows
+    # as a dip instead of noise magnified into the whole height.
+    top.set_ylim(bottom=0, top=max(i["msgs_per_s"] for run in good for i in run.intervals) * 1.15 or 1)
+    top.yaxis.set_major_formatter(READABLE)
+    top.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    bottom.set_title("p99 latency per interval (from the scheduled send time)")
+    bottom.set_yscale("log")
+    bottom.set_ylabel("p99, µs (log scale)")
+    bottom.yaxis.set_major_formatter(READABLE)
+    bottom.set_xlabel("seconds since the start of the run")
+    return _save(fig, out_dir, "timeseries", footnote)
+
+
 # Every chart this module draws (and the one an older version drew), so a
 # chart that a smaller matrix no longer has data for does not linger.
 CHART_PATTERNS = ["throughput_size_*", "latency_vs_offered_rate", "latency_vs_throughput", "capacity_at_slo",
-                  "server_cost", "work_per_message", "idle_scale"]
+                  "server_cost", "work_per_message", "idle_scale", "timeseries"]
 
 
 def remove_stale(out_dir: str, written: list[str]) -> list[str]:
