@@ -3,14 +3,29 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "common/model_catalog.hpp"
+
 namespace echo::bench {
 namespace {
 
-// The models every scenario compares. iterative serves one client at a time,
-// so it only appears where that is a fair question (one connection, UDP).
-const std::vector<std::string> kConcurrentModels = {"thread-per-connection", "thread-pool",
-                                                    "fork-per-connection", "asio-coroutine"};
-const std::vector<std::string> kUdpModels = {"asio-coroutine", "iterative"};
+// The models every scenario compares, from the one model list. iterative
+// serves one client at a time, so it only appears where that is a fair
+// question (one connection, UDP).
+const std::vector<std::string>& concurrent_models() {
+  static const std::vector<std::string> names =
+      model_names([](const ModelDescription& m) { return m.concurrent; });
+  return names;
+}
+const std::vector<std::string>& udp_models() {
+  static const std::vector<std::string> names =
+      model_names([](const ModelDescription& m) { return m.supports_udp; });
+  return names;
+}
+const std::vector<std::string>& one_client_models() {
+  static const std::vector<std::string> names =
+      model_names([](const ModelDescription& m) { return !m.concurrent; });
+  return names;
+}
 
 struct Load {
   unsigned connections;
@@ -121,16 +136,19 @@ std::vector<BenchCase> build_matrix(const std::string& matrix,
     std::string model, command;
   };
   std::vector<Entrant> tcp_entrants;
-  tcp_entrants.reserve(std::size(kConcurrentModels) + custom_servers.size());
-  for (const auto& model : kConcurrentModels) tcp_entrants.push_back({model, ""});
+  tcp_entrants.reserve(concurrent_models().size() + custom_servers.size());
+  for (const auto& model : concurrent_models()) tcp_entrants.push_back({model, ""});
   for (const auto& custom : custom_servers) tcp_entrants.push_back({custom.name, custom.command});
 
   for (const auto [conns, size] : shape.throughput) {
     for (const auto& e : tcp_entrants)
       add({Scenario::throughput, e.model, e.command, false, conns, size});
-    if (conns == 1) add({Scenario::throughput, "iterative", "", false, 1, size});
+    if (conns == 1) {
+      for (const auto& model : one_client_models())
+        add({Scenario::throughput, model, "", false, 1, size});
+    }
   }
-  for (const std::string& model : kUdpModels) {
+  for (const std::string& model : udp_models()) {
     add({Scenario::throughput, model, "", true, shape.latency_connections, 64});
   }
   for (const double rate : shape.latency_rates) {
@@ -145,21 +163,26 @@ std::vector<BenchCase> build_matrix(const std::string& matrix,
     add(c);
   }
   for (const unsigned work : shape.work_us) {
-    for (const auto& model : kConcurrentModels) {
+    for (const auto& model : concurrent_models()) {
       add({Scenario::cpu_work, model, "", false, shape.latency_connections, 64, 0, work, 0});
     }
   }
   for (const unsigned block : shape.block_us) {
-    for (const auto& model : kConcurrentModels) {
+    for (const auto& model : concurrent_models()) {
       add({Scenario::blocking_work, model, "", false, shape.latency_connections, 64, 0, 0, block});
     }
   }
+  // prefork pays for its clients up front (its --processes children exist
+  // before any connection), so "memory per idle connection" does not apply
+  // to it; its whole PSS is in every other case's server_pss_mib.
   for (const unsigned conns : shape.idle_connections) {
-    for (const auto& model : kConcurrentModels)
-      add({Scenario::idle_scale, model, "", false, conns, 1});
+    for (const auto& model : concurrent_models()) {
+      if (!find_model_description(model)->processes_knob)
+        add({Scenario::idle_scale, model, "", false, conns, 1});
+    }
   }
   if (shape.churn) {
-    for (const auto& model : kConcurrentModels) add({Scenario::churn, model, "", false, 4, 64});
+    for (const auto& model : concurrent_models()) add({Scenario::churn, model, "", false, 4, 64});
   }
   return cases;
 }

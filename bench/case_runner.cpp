@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/model_catalog.hpp"
 #include "connection_scenarios.hpp"
 #include "launched_server.hpp"
 #include "load_engine.hpp"
@@ -16,12 +17,6 @@ namespace echo::bench {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The models with a --threads knob; the harness sets it to the number of
-// server CPUs so that every model gets the same resources.
-bool has_thread_knob(const std::string& model) {
-  return model == "thread-pool" || model == "asio-coroutine";
-}
 
 // The load generator's CPU over a window as a fraction of what its CPUs
 // could give; at or above settings.client_bound_at the case measured the
@@ -38,7 +33,11 @@ void add_client_utilisation(CaseResult& out, double cpu_s, double window_s,
 
 std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& settings) {
   std::vector<std::string> argv = {settings.echo_server, "--model", c.model, "--port", "0"};
-  if (settings.server_threads > 0 && has_thread_knob(c.model)) {
+  // Traits from the one model list (nullptr for a --server-cmd entrant).
+  const ModelDescription* traits = find_model_description(c.model);
+  // Equal resources: every model with a thread knob gets one thread per
+  // server CPU.
+  if (settings.server_threads > 0 && traits && traits->threads_knob) {
     argv.insert(argv.end(), {"--threads", std::to_string(settings.server_threads)});
   }
   if (c.udp) argv.push_back("--udp");
@@ -47,8 +46,13 @@ std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& sett
   if ((c.work_us || c.block_us) && !c.udp) {  // once per message, however reads batch them
     argv.insert(argv.end(), {"--message-bytes", std::to_string(c.size)});
   }
-  if (c.model == "fork-per-connection") {
+  // Process models are sized to the load, as a deployment would size them
+  // (Apache's MaxRequestWorkers): a child per connection of the case.
+  if (traits && traits->per_connection_process) {
     argv.insert(argv.end(), {"--max-connections", std::to_string(std::max(c.connections, 1024u))});
+  }
+  if (traits && traits->processes_knob) {
+    argv.insert(argv.end(), {"--processes", std::to_string(std::max(c.connections, 16u))});
   }
   argv.insert(argv.end(), settings.server_extra_args.begin(), settings.server_extra_args.end());
   return argv;

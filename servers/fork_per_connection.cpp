@@ -21,18 +21,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <string>
 #include <system_error>
-#include <thread>
-#include <unordered_set>
 
 #include "common/blocking_echo.hpp"
+#include "common/child_processes.hpp"
 #include "common/log.hpp"
 #include "common/shutdown_signals.hpp"
 #include "common/socket_ops.hpp"
@@ -42,18 +38,6 @@ namespace echo {
 namespace {
 
 constexpr int kBackoffMs = 100;
-
-UniqueFd sigchld_fd() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGCHLD);  // already blocked by block_shutdown_signals()
-  UniqueFd fd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!fd) throw std::system_error(errno, std::generic_category(), "signalfd");
-  return fd;
-}
-
-// How long children get to exit after SIGTERM before SIGKILL.
-constexpr auto kTermGrace = std::chrono::milliseconds(1000);
 
 class ForkPerConnectionServer final : public Server {
  public:
@@ -77,10 +61,10 @@ class ForkPerConnectionServer final : public Server {
       backing_off = false;
       if (ready < 0) continue;  // EINTR
       if (fds[2].revents != 0) break;
-      if (fds[1].revents != 0) reap_exited_children();
+      if (fds[1].revents != 0) reap_exited_children(sigchld_.get(), children_);
       if (fds[0].revents != 0) backing_off = !accept_one();
     }
-    terminate_children();
+    terminate_children(children_);
   }
 
  private:
@@ -118,34 +102,6 @@ class ForkPerConnectionServer final : public Server {
     work.stop_fd = -1;  // closed above: SIGTERM itself ends a child's work
     echo_until_closed(connection_fd, work);
     ::_exit(0);
-  }
-
-  void reap_exited_children() {
-    signalfd_siginfo info;
-    while (::read(sigchld_.get(), &info, sizeof info) > 0) {
-    }
-    // Several exits can merge into one SIGCHLD: reap until none is left.
-    pid_t pid;
-    while ((pid = ::waitpid(-1, nullptr, WNOHANG)) > 0) children_.erase(pid);
-  }
-
-  // SIGTERM to every child, then a grace period for them to go; a child
-  // that is still there (stopped with SIGSTOP, or stuck) gets SIGKILL, which
-  // nothing can ignore, so shutdown stays within the contract's 2 s.
-  void terminate_children() {
-    for (const pid_t pid : children_) ::kill(pid, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + kTermGrace;
-    while (!children_.empty() && std::chrono::steady_clock::now() < deadline) {
-      pid_t pid;
-      while ((pid = ::waitpid(-1, nullptr, WNOHANG)) > 0) children_.erase(pid);
-      if (!children_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    for (const pid_t pid : children_) ::kill(pid, SIGKILL);
-    for (const pid_t pid : children_) {
-      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    }
-    children_.clear();
   }
 
   ServerConfig config_;

@@ -4,14 +4,15 @@
 
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 
+#include "common/server_options.hpp"
 #include "common/shutdown_signals.hpp"
 #include "common/socket_ops.hpp"
 #include "model_registry.hpp"
 
 int main(int argc, char** argv) {
-  const auto descriptions = echo::model_descriptions();
-  const echo::ParsedOptions parsed = echo::parse_server_options(argc, argv, descriptions);
+  const echo::ParsedOptions parsed = echo::parse_server_options(argc, argv, echo::model_catalog());
   if (!parsed.config) {
     std::fputs((parsed.message + "\n").c_str(), parsed.exit_code == 0 ? stdout : stderr);
     return parsed.exit_code;
@@ -23,7 +24,9 @@ int main(int argc, char** argv) {
   config.work.stop_fd = signals.fd();  // simulated work ends early on shutdown
 
   try {
-    auto server = echo::find_model(config.model)->make(config);
+    const echo::ServerFactory make = echo::find_factory(config.model);
+    if (make == nullptr) throw std::logic_error("no factory for model " + config.model);
+    auto server = make(config);
     const std::uint16_t port = server->start();
     // The ready line: harnesses wait for exactly this (docs/interfaces.md).
     std::printf("listening on %s\n", echo::format_endpoint(config.host, port).c_str());

@@ -1,38 +1,29 @@
 #pragma once
-// The name -> factory table behind `echo-server --model NAME`. Adding a model
-// means one new .cpp file and one row in model_registry.cpp.
+// The name -> factory table behind `echo-server --model NAME`. The models
+// themselves are listed in common/model_catalog (names, help lines, traits);
+// this file pairs each with the code that builds it. Adding a model means one
+// new .cpp file, one catalog entry and one row here.
 
 #include <memory>
-#include <span>
 #include <string_view>
-#include <vector>
 
+#include "common/model_catalog.hpp"
 #include "common/server.hpp"
-#include "common/server_options.hpp"
 
 namespace echo {
 
 using ServerFactory = std::unique_ptr<Server> (*)(const ServerConfig&);
 
-struct ModelEntry {
-  ModelDescription description;
-  ServerFactory make;
-};
-
-/// Every model, in the order --help lists them.
-std::span<const ModelEntry> registered_models();
-
-/// The descriptions alone, for the option parser.
-std::vector<ModelDescription> model_descriptions();
-
-/// The entry named `name`, or nullptr.
-const ModelEntry* find_model(std::string_view name);
+/// The factory of the catalog's model `name`, or nullptr.
+ServerFactory find_factory(std::string_view name);
 
 // One factory per model file.
 std::unique_ptr<Server> make_thread_per_connection_server(const ServerConfig& config);
 std::unique_ptr<Server> make_thread_pool_server(const ServerConfig& config);
 std::unique_ptr<Server> make_fork_per_connection_server(const ServerConfig& config);
 std::unique_ptr<Server> make_asio_coroutine_server(const ServerConfig& config);
+std::unique_ptr<Server> make_epoll_reactor_server(const ServerConfig& config);
+std::unique_ptr<Server> make_prefork_server(const ServerConfig& config);
 std::unique_ptr<Server> make_iterative_server(const ServerConfig& config);
 
 }  // namespace echo

@@ -11,6 +11,7 @@
 
 #include "bench_case.hpp"
 #include "case_runner.hpp"
+#include "common/model_catalog.hpp"
 #include "cpu_split.hpp"
 #include "launched_server.hpp"
 #include "load_engine.hpp"
@@ -83,7 +84,9 @@ TEST(EqualResources, ThreadKnobFollowsTheServerCpus) {
   settings.echo_server = "echo-server";
   settings.server_threads = 3;
   BenchCase c;
-  for (const char* model : {"thread-pool", "asio-coroutine"}) {
+  const auto with_knob = model_names([](const ModelDescription& m) { return m.threads_knob; });
+  EXPECT_GE(with_knob.size(), 3u);  // thread-pool, asio-coroutine, epoll-reactor
+  for (const std::string& model : with_knob) {
     c.model = model;
     const auto argv = server_argv(c, settings);
     const auto at = std::find(argv.begin(), argv.end(), "--threads");
@@ -101,7 +104,10 @@ TEST(LatencyLadder, EveryModelIsOfferedTheSameRates) {
     if (c.scenario == Scenario::latency) models_at[c.rate].insert(c.model);
   }
   ASSERT_GE(models_at.size(), 2u);
-  for (const auto& [rate, models] : models_at) EXPECT_EQ(models.size(), 4u) << rate;
+  const auto concurrent = model_names([](const ModelDescription& m) { return m.concurrent; });
+  for (const auto& [rate, models] : models_at) {
+    EXPECT_EQ(models, std::set<std::string>(concurrent.begin(), concurrent.end())) << rate;
+  }
 }
 
 // A server whose p99 jumps above the SLO at exactly 12,345 msgs/s.

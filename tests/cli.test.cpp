@@ -3,13 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include "common/model_catalog.hpp"
 #include "support/server_process.hpp"
 
 namespace echo::testing {
 namespace {
 
-const char* const kModels[] = {"thread-per-connection", "thread-pool", "fork-per-connection",
-                               "asio-coroutine"};
+const std::vector<std::string> kModels = model_names();
 
 CommandResult run_server(std::vector<std::string> args) {
   args.insert(args.begin(), echo_server_path());
@@ -19,20 +19,23 @@ CommandResult run_server(std::vector<std::string> args) {
 TEST(EchoServerCli, HelpExitsZeroAndListsEveryModel) {
   const CommandResult result = run_server({"--help"});
   EXPECT_EQ(result.exit_code, 0);
-  for (const char* model : kModels) EXPECT_NE(result.out.find(model), std::string::npos) << model;
+  for (const std::string& model : kModels)
+    EXPECT_NE(result.out.find(model), std::string::npos) << model;
 }
 
 TEST(EchoServerCli, UnknownModelExitsTwoNamingTheValidModels) {
   const CommandResult result = run_server({"--model", "no-such-model"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("no-such-model"), std::string::npos) << result.err;
-  for (const char* model : kModels) EXPECT_NE(result.err.find(model), std::string::npos) << model;
+  for (const std::string& model : kModels)
+    EXPECT_NE(result.err.find(model), std::string::npos) << model;
 }
 
 TEST(EchoServerCli, MissingModelExitsTwoNamingTheValidModels) {
   const CommandResult result = run_server({});
   EXPECT_EQ(result.exit_code, 2);
-  for (const char* model : kModels) EXPECT_NE(result.err.find(model), std::string::npos) << model;
+  for (const std::string& model : kModels)
+    EXPECT_NE(result.err.find(model), std::string::npos) << model;
 }
 
 TEST(EchoServerCli, UnknownFlagExitsTwo) {

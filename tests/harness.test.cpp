@@ -110,7 +110,8 @@ TEST_P(QuickCase, ProducesEveryCounterWithSaneValues) {
   EXPECT_EQ(c.at("connected"), 8);
   EXPECT_EQ(c.at("errors"), 0);
   EXPECT_EQ(c.at("mismatches"), 0);
-  if (GetParam() == "fork-per-connection") {
+  const ModelDescription& traits = *find_model_description(GetParam());
+  if (traits.per_connection_process || traits.processes_knob) {
     EXPECT_GT(c.at("server_processes"), 1);  // the children are counted
   }
   if (GetParam() == "thread-per-connection") {
@@ -118,9 +119,7 @@ TEST_P(QuickCase, ProducesEveryCounterWithSaneValues) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryModel, QuickCase,
-                         ::testing::Values("thread-per-connection", "thread-pool",
-                                           "fork-per-connection", "asio-coroutine"),
+INSTANTIATE_TEST_SUITE_P(EveryModel, QuickCase, ::testing::ValuesIn(testing::concurrent_models()),
                          testing::model_test_name);
 
 TEST(BenchMatrix, NamesAreUniqueAndEveryScenarioAppears) {

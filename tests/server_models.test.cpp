@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <memory>
@@ -50,6 +51,9 @@ class ServerModel : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     if (HasFailure() && server_) std::cerr << "server stderr:\n" << server_->error_output();
   }
+
+  /// The model's traits, from the one model list.
+  static const ModelDescription& model() { return *find_model_description(GetParam()); }
 
  private:
   std::unique_ptr<ServerProcess> server_;
@@ -160,6 +164,9 @@ TEST_P(ServerModel, ClientThatNeverReadsDoesNotStarveOthers) {
 }
 
 TEST_P(ServerModel, FiveHundredOpenConnectionsEachEchoOnce) {
+  if (model().processes_knob) {
+    GTEST_SKIP() << "serves --processes clients at once by design (Prefork.* tests that limit)";
+  }
   auto server = start_server();
   constexpr int kConnections = 500;
   std::vector<UniqueFd> clients;
@@ -256,12 +263,13 @@ TEST_P(ServerModel, NoZombiesAfterFiftyShortConnections) {
     UniqueFd client = connect_local(server->port());
     ASSERT_EQ(exchange(client.get(), "short"), "short");
   }
+  const std::size_t lasting = model().processes_knob ? 16 : 0;  // prefork's default --processes
   const auto deadline = Clock::now() + 10s;
-  while (!child_pids(server->pid()).empty() && Clock::now() < deadline) {
+  while (child_pids(server->pid()).size() > lasting && Clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
   EXPECT_EQ(zombie_children(server->pid()), 0);
-  EXPECT_TRUE(child_pids(server->pid()).empty()) << "children of closed connections remain";
+  EXPECT_EQ(child_pids(server->pid()).size(), lasting) << "children of closed connections remain";
 }
 
 TEST_P(ServerModel, RecoversFromRunningOutOfDescriptors) {
@@ -340,9 +348,79 @@ TEST(ForkPerConnection, SigtermWithinTwoSecondsWithAStoppedChild) {
   EXPECT_NE(::kill(children[0], 0), 0) << "the stopped child outlived the server";
 }
 
-INSTANTIATE_TEST_SUITE_P(AllModels, ServerModel,
-                         ::testing::Values("thread-per-connection", "thread-pool",
-                                           "fork-per-connection", "asio-coroutine"),
+// prefork's documented limit: --processes clients at a time. Client N+1 is
+// connected (the kernel completes it into the backlog) but unanswered until
+// a child finishes with a client, and then it is served.
+TEST(Prefork, ClientBeyondTheProcessesWaitsThenIsServed) {
+  ServerProcess server({"--model", "prefork", "--port", "0", "--processes", "2"});
+  std::vector<UniqueFd> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(connect_local(server.port()));
+    ASSERT_EQ(exchange(held.back().get(), "held"), "held");  // connection stays open
+  }
+  UniqueFd waiting = connect_local(server.port());
+  ASSERT_EQ(::send(waiting.get(), "next", 4, MSG_NOSIGNAL), 4);
+  pollfd readable{waiting.get(), POLLIN, 0};
+  EXPECT_EQ(::poll(&readable, 1, 300), 0) << "a third client was served by two processes";
+  held.pop_back();  // its child goes back to accept() and takes the waiting client
+  EXPECT_EQ(::poll(&readable, 1, 10'000), 1) << "the waiting client was never served";
+  char echo[4];
+  EXPECT_EQ(::recv(waiting.get(), echo, sizeof echo, MSG_WAITALL), 4);
+  EXPECT_EQ(std::string(echo, 4), "next");
+}
+
+TEST(Prefork, KilledChildIsReplacedWithinOneSecond) {
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  ServerProcess server({"--model", "prefork", "--port", "0", "--processes", "3"});
+  std::vector<pid_t> before = child_pids(server.pid());
+  for (const auto deadline = Clock::now() + 5s; before.size() < 3 && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(10ms);
+    before = child_pids(server.pid());
+  }
+  ASSERT_EQ(before.size(), 3u);
+  ASSERT_EQ(::kill(before[0], SIGKILL), 0);
+  const auto killed = Clock::now();
+  std::vector<pid_t> after;
+  do {
+    std::this_thread::sleep_for(10ms);
+    after = child_pids(server.pid());
+  } while ((after.size() < 3 || std::count(after.begin(), after.end(), before[0]) != 0) &&
+           Clock::now() - killed < 1s);
+  EXPECT_EQ(after.size(), 3u);
+  EXPECT_EQ(std::count(after.begin(), after.end(), before[0]), 0) << "the killed child remains";
+  EXPECT_EQ(zombie_children(server.pid()), 0);
+  UniqueFd client = connect_local(server.port());
+  EXPECT_EQ(exchange(client.get(), "still serving"), "still serving");
+}
+
+// An event loop holds a connection for a few hundred bytes of its own, not a
+// thread or a process: 10,000 idle clients are nothing special.
+TEST(EpollReactor, TenThousandIdleConnectionsAndEachIsServed) {
+  constexpr int kConnections = 10'000;
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < kConnections + 200) {
+    GTEST_SKIP() << "needs 10,200 descriptors; the hard limit is " << limit.rlim_cur;
+  }
+  ServerProcess::Options options;
+  options.max_fds = kConnections + 200;
+  ServerProcess server({"--model", "epoll-reactor", "--port", "0"}, options);
+  std::vector<UniqueFd> clients;
+  clients.reserve(kConnections);
+  for (int i = 0; i < kConnections; ++i) clients.push_back(connect_local(server.port()));
+  int correct = 0;
+  for (std::size_t i = 0; i < clients.size(); i += 97) {
+    const std::string message = "idle " + std::to_string(i);
+    if (exchange(clients[i].get(), message, 30s) == message) ++correct;
+  }
+  EXPECT_EQ(correct, (kConnections + 96) / 97);
+  UniqueFd last = connect_local(server.port());  // and still accepting
+  EXPECT_EQ(exchange(last.get(), "one more"), "one more");
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, ServerModel, ::testing::ValuesIn(concurrent_models()),
                          model_test_name);
 
 }  // namespace

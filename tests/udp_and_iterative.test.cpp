@@ -52,8 +52,7 @@ TEST_P(UdpModel, EchoLoadSeesNoLossOrMismatch) {
   EXPECT_EQ(result.totals.errors.total(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(UdpModels, UdpModel, ::testing::Values("asio-coroutine", "iterative"),
-                         model_test_name);
+INSTANTIATE_TEST_SUITE_P(UdpModels, UdpModel, ::testing::ValuesIn(udp_models()), model_test_name);
 
 TEST(IterativeModel, ServesClientsOneAfterAnother) {
   ServerProcess server({"--model", "iterative", "--port", "0"});

@@ -16,9 +16,10 @@ struct ServerConfig {
   std::string model;
   std::string host = "127.0.0.1";
   std::uint16_t port = 9999;
-  unsigned threads = 0;              ///< thread-pool workers / asio I/O threads
+  unsigned threads = 0;              ///< thread-pool workers / asio I/O threads / epoll loops
   unsigned stack_kib = 256;          ///< thread-per-connection stack size
   unsigned max_connections = 1024;   ///< fork-per-connection: live children at most
+  unsigned processes = 16;           ///< prefork: children forked at start
   bool udp = false;                  ///< serve UDP datagrams instead of TCP
   bool asio_shared_context = false;  ///< asio-coroutine: one io_context for all threads
   SimulatedWork work;                ///< per message: --work-us, --block-us

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <string_view>
 
 #include "finite_check.hpp"
 
@@ -47,6 +48,14 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
 
   const std::string valid = join_names(models, /*udp_only=*/false);
   app.set_version_flag("--version", std::string("echo-server ") + ECHO_VERSION);
+  bool list_models = false;  // answered below, before parsing
+  app.add_flag("--list-models", list_models,
+               "Print every model and its traits, one line each, and exit");
+  // Answered before parsing, which would otherwise insist on --model.
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--list-models")
+      return {std::nullopt, 0, model_list_text(models)};
+  }
   app.add_option("-m,--model", config.model, "Concurrency model (see Models below)")
       ->required()
       ->check(CLI::Validator(
@@ -62,9 +71,14 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   app.add_option("-t,--threads", config.threads,
-                 "thread-pool workers / asio-coroutine I/O threads "
-                 "(default: cores for thread-pool, 1 for asio-coroutine)")
+                 "thread-pool workers / asio-coroutine I/O threads / epoll-reactor loops "
+                 "(default: cores for thread-pool, 1 for the others)")
       ->check(CLI::Range(1, 4096));
+  app.add_option("--processes", config.processes,
+                 "prefork: children forked at start, each serving one client at a time; more "
+                 "clients wait in the backlog")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   app.add_option("--stack-kib", config.stack_kib,
                  "thread-per-connection: stack size of each connection's thread, KiB")
       ->check(CLI::Range(64, 65536))

@@ -6,19 +6,13 @@
 #include <span>
 #include <string>
 
+#include "model_catalog.hpp"
 #include "server.hpp"
 
 namespace echo {
 
-/// A model as --help lists it.
-struct ModelDescription {
-  std::string name;
-  std::string summary;  ///< one line
-  bool supports_udp = false;
-};
-
 /// Either a config to run, or what to print and the exit status to return:
-/// 0 after --help, 2 for bad usage.
+/// 0 after --help and --list-models, 2 for bad usage.
 struct ParsedOptions {
   std::optional<ServerConfig> config;
   int exit_code = 0;

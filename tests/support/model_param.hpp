@@ -5,8 +5,19 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
+
+#include "common/model_catalog.hpp"
 
 namespace echo::testing {
+
+/// The models a parameterised suite runs against, from the one model list.
+inline std::vector<std::string> concurrent_models() {
+  return model_names([](const ModelDescription& m) { return m.concurrent; });
+}
+inline std::vector<std::string> udp_models() {
+  return model_names([](const ModelDescription& m) { return m.supports_udp; });
+}
 
 inline std::string model_test_name(const ::testing::TestParamInfo<std::string>& info) {
   std::string name = info.param;

@@ -79,10 +79,21 @@ def case_pattern(case: Case) -> str:
     return "/".join(parts[:2] + ["*"] + parts[3:])
 
 
+def floored(values: dict[str, list[float]]) -> dict[str, list[float]]:
+    """A measured 0 (say, memory per idle connection below one page per
+    hundred connections) is below the measurement's resolution, not
+    infinitely better: every value is floored at half the smallest positive
+    value measured for the question, so ratios stay finite and two zeros tie."""
+    positive = [v for series in values.values() for v in series if v > 0]
+    floor = min(positive) / 2 if positive else 1.0
+    return {m: [max(v, floor) for v in series] for m, series in values.items()}
+
+
 def decide(values: dict[str, list[float]], higher_is_better: bool) -> dict[str, Any]:
     """The claim rule on model -> successful repetition values (at least
     two models). Returns verdict, winner, runner_up, ratio, ratio_ci95,
     tied."""
+    values = floored(values)
     def oriented(a: str, b: str) -> tuple[float, float, float]:
         """How much better a is than b, > 1 favouring a, with its interval."""
         if higher_is_better:

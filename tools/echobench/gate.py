@@ -30,19 +30,21 @@ from typing import Any
 
 from . import stats
 from .gbench import BenchJsonError, load_runs
+from .models import Model, list_models
 
-# A small fixed set that touches every model (about 8 cases keeps a gate
-# run under 10 minutes on 2 cores).
-GATED_CASES = [
-    "throughput/tcp/thread-per-connection/conns:16/size:64",
-    "throughput/tcp/thread-pool/conns:16/size:64",
-    "throughput/tcp/fork-per-connection/conns:16/size:64",
-    "throughput/tcp/asio-coroutine/conns:16/size:64",
-    "throughput/tcp/asio-coroutine/conns:16/size:16384",
-    "throughput/tcp/iterative/conns:1/size:64",
-    "throughput/udp/asio-coroutine/conns:16/size:64",
-    "churn/tcp/fork-per-connection/conns:4/size:64",
-]
+def gated_cases(models: list[Model]) -> list[str]:
+    """The gated cases for a build's models (see echobench.models): every
+    concurrent model's 16-connection throughput, plus one case each for what
+    only some models do: bulk messages, one client at a time, UDP, and a
+    process per connection under churn. About 1 minute per case on 2 cores."""
+    cases = [f"throughput/tcp/{m.name}/conns:16/size:64" for m in models if m.has("concurrent")]
+    cases += [f"throughput/tcp/{m.name}/conns:16/size:16384" for m in models if m.name == "asio-coroutine"]
+    cases += [f"throughput/tcp/{m.name}/conns:1/size:64" for m in models if not m.has("concurrent")]
+    udp = [m for m in models if m.has("udp") and m.has("concurrent")]
+    cases += [f"throughput/udp/{m.name}/conns:16/size:64" for m in udp[:1]]
+    cases += [f"churn/tcp/{m.name}/conns:4/size:64" for m in models if m.has("process-per-connection")]
+    return cases
+
 
 # (counter, higher is better)
 ECHO_METRICS = [("msgs_per_s", True), ("server_cpu_us_per_msg", False)]
@@ -61,7 +63,7 @@ class Settings:
     threshold: float = 0.05
     duration_s: float = 1.0
     warmup_s: float = 0.3
-    cases: list[str] = field(default_factory=lambda: list(GATED_CASES))
+    cases: list[str] = field(default_factory=list)  # empty: gated_cases() of the candidate
     time_budget_s: float = 0  # 0 = none
     candidate_server_args: str = ""  # only for qualification (injected slowdown)
     # Per-case override of candidate_server_args (a slowdown sized per case).
@@ -305,6 +307,12 @@ def run_gate(repo: str, base_rev: str, candidate_rev: str | None, settings: Sett
     log(f"gate: building base {base_rev} and candidate {candidate_rev or 'working tree'}")
     base_bench = build_revision(repo, base_rev, work_dir)
     candidate_bench = build_revision(repo, candidate_rev, work_dir)
+    if not settings.cases:
+        server = os.path.join(os.path.dirname(os.path.dirname(candidate_bench)), "servers", "echo-server")
+        try:
+            settings.cases = gated_cases(list_models(server))
+        except RuntimeError as error:
+            raise GateError(f"cannot list the candidate's models: {error}") from error
     # The budget is for measuring: a slow build must not eat the pairs.
     deadline = time.monotonic() + settings.time_budget_s if settings.time_budget_s else 0
 

@@ -69,6 +69,16 @@ class ClaimRule(unittest.TestCase):
         self.assertEqual(claim["better"], "lower")
         self.assertGreater(claim["ratio"], 40)
 
+    def test_a_zero_below_resolution_stays_finite_and_zeros_tie(self):
+        rows = rows_for("idle-scale", "pss_per_conn_kib",
+                        {"zero": [0.0, 0.0, 0.0], "tiny": [0.04, 0.04, 0.04], "fat": [12.7, 12.8, 12.9]}, util=0.0)
+        claim = claim_of(rows, "idle-memory")
+        # 0 counts as half the smallest positive value (0.02): 2x better than 0.04.
+        self.assertEqual((claim["verdict"], claim["winner"], claim["runner_up"]), ("winner", "zero", "tiny"))
+        self.assertAlmostEqual(claim["ratio"], 2.0)
+        both_zero = rows_for("idle-scale", "pss_per_conn_kib", {"a": [0.0] * 3, "b": [0.0] * 3}, util=0.0)
+        self.assertEqual(claim_of(both_zero, "idle-memory")["verdict"], "tie")
+
     def test_a_client_bound_case_is_not_judged(self):
         rows = rows_for("churn", "msgs_per_s", {"a": [120, 121, 119], "b": [100, 101, 99]})
         for row in rows:

@@ -1,0 +1,124 @@
+// prefork: UNP's pre-forked server (Stevens, chapter 30), the model of
+// Apache's prefork MPM.
+//
+// --processes N children are forked once, at start. Each loops on a blocking
+// accept() on the listener they all inherited and serves one client at a
+// time with the blocking echo loop, then accepts the next. The kernel hands
+// each new connection to one waiting child. There is no fork per
+// connection, which is what fork-per-connection pays for every client.
+//
+// The limit, by design: N clients are served at once. Client N+1 waits in
+// the listen backlog, connected but unanswered, until a child finishes with
+// a client.
+//
+// The parent only supervises:
+// - it never accepts, so the listener is made blocking for the children;
+// - a child that dies (crash, SIGKILL) is reaped through a signalfd for
+//   SIGCHLD and replaced at once, as a supervisor does;
+// - children die with the parent (PR_SET_PDEATHSIG), even if it is killed;
+// - on SIGTERM it stops every child (SIGKILL after a grace period) and reaps
+//   them all.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <system_error>
+#include <thread>
+
+#include "common/blocking_echo.hpp"
+#include "common/child_processes.hpp"
+#include "common/log.hpp"
+#include "common/shutdown_signals.hpp"
+#include "common/socket_ops.hpp"
+#include "model_registry.hpp"
+
+namespace echo {
+namespace {
+
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// A child that keeps dying must not make the parent fork in a tight loop.
+constexpr auto kRespawnPause = std::chrono::milliseconds(100);
+
+class PreforkServer final : public Server {
+ public:
+  explicit PreforkServer(const ServerConfig& config) : config_(config), sigchld_(sigchld_fd()) {}
+
+  std::uint16_t start() override {
+    listener_ = listen_tcp(config_.host, config_.port);
+    // Blocking, for the children's accept(): only they accept, and the
+    // kernel wakes one blocked accept() per connection.
+    const int flags = ::fcntl(listener_.get(), F_GETFL);
+    ::fcntl(listener_.get(), F_SETFL, flags & ~O_NONBLOCK);
+    return local_endpoint(listener_.get()).port;
+  }
+
+  void run(int shutdown_fd) override {
+    shutdown_fd_ = shutdown_fd;
+    spawn_missing();
+    for (;;) {
+      pollfd fds[] = {{sigchld_.get(), POLLIN, 0}, {shutdown_fd, POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) continue;  // EINTR
+      if (fds[1].revents != 0) break;
+      if (fds[0].revents != 0) {
+        reap_exited_children(sigchld_.get(), children_);
+        spawn_missing();
+      }
+    }
+    terminate_children(children_);
+  }
+
+ private:
+  void spawn_missing() {
+    const unsigned wanted = config_.processes;
+    while (children_.size() < wanted) {
+      const pid_t parent = ::getpid();
+      const pid_t pid = ::fork();
+      if (pid == 0) serve_in_child(parent);  // never returns
+      if (pid < 0) {
+        log_warning("fork failed: " + error_text(errno) + "; retrying after a pause");
+        std::this_thread::sleep_for(kRespawnPause);
+        return;  // the next SIGCHLD, or none: serve with fewer children
+      }
+      children_.insert(pid);
+    }
+  }
+
+  // The child: accept, echo until the client closes, repeat. It touches only
+  // the listener and its client, and leaves with _exit (or by SIGTERM).
+  [[noreturn]] void serve_in_child(pid_t parent) {
+    ::close(sigchld_.get());
+    ::close(shutdown_fd_);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(0);  // the parent died before prctl
+    restore_default_signals();              // SIGTERM now ends the child
+    SimulatedWork work = config_.work;
+    work.stop_fd = -1;  // closed above: SIGTERM itself ends a child's work
+    for (;;) {
+      AcceptResult client = accept_connection(listener_.get(), /*nonblocking=*/false);
+      if (client.status == AcceptStatus::out_of_fds) {
+        std::this_thread::sleep_for(kAcceptBackoff);
+      } else if (client.status == AcceptStatus::accepted) {
+        echo_until_closed(client.fd.get(), work);
+      }
+    }
+  }
+
+  ServerConfig config_;
+  UniqueFd listener_;
+  UniqueFd sigchld_;
+  int shutdown_fd_ = -1;
+  std::unordered_set<pid_t> children_;  // main thread only
+};
+
+}  // namespace
+
+std::unique_ptr<Server> make_prefork_server(const ServerConfig& config) {
+  return std::make_unique<PreforkServer>(config);
+}
+
+}  // namespace echo
