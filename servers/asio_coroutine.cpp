@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
 #include "common/log.hpp"
 #include "common/socket_ops.hpp"
@@ -76,8 +77,8 @@ awaitable<void> accept_connections(tcp::acceptor acceptor, std::vector<asio::io_
     auto [error, socket] = co_await acceptor.async_accept(*contexts[next], nothrow_awaitable);
     if (error == asio::error::no_descriptors || error == asio::error::no_buffer_space ||
         error == asio::error::no_memory) {
-      log_warning("out of file descriptors; pausing accept for 100 ms");
-      backoff.expires_after(std::chrono::milliseconds(100));
+      log_accept_backoff();
+      backoff.expires_after(kAcceptBackoff);
       co_await backoff.async_wait(nothrow_awaitable);
       continue;
     }

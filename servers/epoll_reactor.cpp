@@ -33,6 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/accept_backoff.hpp"
 #include "common/log.hpp"
 #include "common/socket_ops.hpp"
 #include "model_registry.hpp"
@@ -43,7 +44,6 @@ namespace {
 constexpr std::size_t kReadBufferBytes = std::size_t{64} * 1024;
 constexpr int kReadsPerTurn = 4;
 constexpr int kMaxEvents = 256;
-constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 struct Connection {
   UniqueFd socket;
@@ -88,7 +88,7 @@ class EventLoop {
     std::vector<epoll_event> events(kMaxEvents);
     std::chrono::steady_clock::time_point resume_accept{};
     for (;;) {
-      const int timeout = accepting_ ? -1 : static_cast<int>(kAcceptBackoff.count());
+      const int timeout = accepting_ ? -1 : kAcceptBackoffMs;
       const int n = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, timeout);
       if (!accepting_ && std::chrono::steady_clock::now() >= resume_accept) watch_listener();
       for (int i = 0; i < n; ++i) {
@@ -130,7 +130,7 @@ class EventLoop {
   bool accept_one() {
     AcceptResult result = accept_connection(listener_, /*nonblocking=*/true);
     if (result.status == AcceptStatus::out_of_fds) {
-      log_warning("out of file descriptors; pausing accept for 100 ms");
+      log_accept_backoff();
       return false;
     }
     if (result.status != AcceptStatus::accepted) return true;  // another loop took it

@@ -27,6 +27,7 @@
 #include <string>
 #include <system_error>
 
+#include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
 #include "common/child_processes.hpp"
 #include "common/log.hpp"
@@ -36,8 +37,6 @@
 
 namespace echo {
 namespace {
-
-constexpr int kBackoffMs = 100;
 
 class ForkPerConnectionServer final : public Server {
  public:
@@ -57,7 +56,7 @@ class ForkPerConnectionServer final : public Server {
       pollfd fds[] = {{can_accept ? listener_.get() : -1, POLLIN, 0},
                       {sigchld_.get(), POLLIN, 0},
                       {shutdown_fd, POLLIN, 0}};
-      const int ready = ::poll(fds, 3, backing_off ? kBackoffMs : -1);
+      const int ready = ::poll(fds, 3, backing_off ? kAcceptBackoffMs : -1);
       backing_off = false;
       if (ready < 0) continue;  // EINTR
       if (fds[2].revents != 0) break;
@@ -72,7 +71,7 @@ class ForkPerConnectionServer final : public Server {
   bool accept_one() {
     AcceptResult result = accept_connection(listener_.get(), /*nonblocking=*/false);
     if (result.status == AcceptStatus::out_of_fds) {
-      log_warning("out of file descriptors; pausing accept for 100 ms");
+      log_accept_backoff();
       return false;
     }
     if (result.status == AcceptStatus::nothing_ready) return true;

@@ -15,6 +15,7 @@
 #include <array>
 #include <cerrno>
 
+#include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
 #include "common/log.hpp"
 #include "common/socket_ops.hpp"
@@ -22,8 +23,6 @@
 
 namespace echo {
 namespace {
-
-constexpr int kBackoffMs = 100;
 
 class IterativeServer final : public Server {
  public:
@@ -58,8 +57,8 @@ class IterativeServer final : public Server {
     while (wait_for(socket_.get(), POLLIN)) {
       AcceptResult result = accept_connection(socket_.get(), /*nonblocking=*/true);
       if (result.status == AcceptStatus::out_of_fds) {
-        log_warning("out of file descriptors; pausing accept for 100 ms");
-        if (!wait_for(-1, 0, kBackoffMs)) return;
+        log_accept_backoff();
+        if (!wait_for(-1, 0, kAcceptBackoffMs)) return;
       }
       if (result.status == AcceptStatus::accepted) echo_connection(result.fd.get());
     }

@@ -30,6 +30,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
 #include "common/child_processes.hpp"
 #include "common/log.hpp"
@@ -40,7 +41,6 @@
 namespace echo {
 namespace {
 
-constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 // A child that keeps dying must not make the parent fork in a tight loop.
 constexpr auto kRespawnPause = std::chrono::milliseconds(100);
 

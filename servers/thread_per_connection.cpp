@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
 #include "common/log.hpp"
 #include "common/socket_ops.hpp"
@@ -30,8 +31,6 @@
 
 namespace echo {
 namespace {
-
-constexpr int kBackoffMs = 100;  // how long to pause accepting when out of fds
 
 class ThreadPerConnectionServer final : public Server {
  public:
@@ -50,7 +49,7 @@ class ThreadPerConnectionServer final : public Server {
       pollfd fds[] = {{backing_off ? -1 : listener_.get(), POLLIN, 0},
                       {finished_waker_.fd(), POLLIN, 0},
                       {shutdown_fd, POLLIN, 0}};
-      const int ready = ::poll(fds, 3, backing_off ? kBackoffMs : -1);
+      const int ready = ::poll(fds, 3, backing_off ? kAcceptBackoffMs : -1);
       backing_off = false;
       if (ready < 0) continue;  // EINTR
       if (fds[2].revents != 0) break;
@@ -75,7 +74,7 @@ class ThreadPerConnectionServer final : public Server {
       AcceptResult result = accept_connection(listener_.get(), /*nonblocking=*/false);
       if (result.status == AcceptStatus::nothing_ready) return true;
       if (result.status == AcceptStatus::out_of_fds) {
-        log_warning("out of file descriptors; pausing accept for 100 ms");
+        log_accept_backoff();
         return false;
       }
       spawn_connection_thread(std::move(result.fd));

@@ -33,6 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/accept_backoff.hpp"
 #include "common/log.hpp"
 #include "common/socket_ops.hpp"
 #include "model_registry.hpp"
@@ -43,7 +44,6 @@ namespace {
 constexpr std::size_t kWorkerBufferBytes = std::size_t{64} * 1024;
 constexpr int kReadsPerTurn = 4;
 constexpr std::size_t kQueueCapacity = 1024;
-constexpr auto kBackoff = std::chrono::milliseconds(100);
 
 struct Connection {
   UniqueFd socket;
@@ -154,7 +154,7 @@ class ThreadPoolServer final : public Server {
     std::chrono::steady_clock::time_point resume_accept{};
     bool backing_off = false;
     for (;;) {
-      const int timeout = backing_off ? static_cast<int>(kBackoff.count()) : -1;
+      const int timeout = backing_off ? kAcceptBackoffMs : -1;
       const int n =
           ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout);
       if (backing_off && std::chrono::steady_clock::now() >= resume_accept) {
@@ -170,7 +170,7 @@ class ThreadPoolServer final : public Server {
             // Out of fds: stop watching the level-triggered listener for a while,
             // or epoll would report it again at once and spin a core.
             watch(listener_.get(), EPOLL_CTL_MOD, 0, &listener_tag_);
-            resume_accept = std::chrono::steady_clock::now() + kBackoff;
+            resume_accept = std::chrono::steady_clock::now() + kAcceptBackoff;
             backing_off = true;
           }
         } else {
@@ -186,7 +186,7 @@ class ThreadPoolServer final : public Server {
       AcceptResult result = accept_connection(listener_.get(), /*nonblocking=*/true);
       if (result.status == AcceptStatus::nothing_ready) return true;
       if (result.status == AcceptStatus::out_of_fds) {
-        log_warning("out of file descriptors; pausing accept for 100 ms");
+        log_accept_backoff();
         return false;
       }
       auto connection = std::make_unique<Connection>();
