@@ -9,7 +9,7 @@ machine or from the previous run alone are either blind or flaky:
 - the test is on paired log-ratios, so a pair shares its moment's noise;
 - an A/A control (base against itself) measures this run's noise: when it
   alone moves more than the threshold, nothing can be concluded;
-- two stages: a case whose first pairs look worse (p < 0.05 and beyond the
+- two stages: a case whose first pairs look worse (p < 0.10 and beyond the
   threshold) is measured again, and the verdict is taken on all its pairs
   pooled (p < 0.01 and beyond the threshold). A regression is therefore
   always decided at alpha = 0.01 on twice the pairs; the screen only chooses
@@ -58,8 +58,11 @@ class GateError(RuntimeError):
 class Settings:
     pairs: int = 8
     alpha: float = 0.01
-    # First stage: a case this suspicious is measured again (see run_gate).
-    screen_alpha: float = 0.05
+    # First stage: a case this suspicious is measured again (see
+    # second_stage). 0.10, not 0.05: in the qualification a slowdown the
+    # gate measured at +10.9% screened at p = 0.055 on 8 pairs and was never
+    # measured again. A looser screen costs pairs, not false alarms.
+    screen_alpha: float = 0.10
     threshold: float = 0.05
     duration_s: float = 1.0
     warmup_s: float = 0.3
