@@ -136,6 +136,10 @@ int run_bench(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--server-cmd", custom_specs,
                  "NAME='COMMAND with {port}': add any echo server to the comparison (repeatable)");
+  bool python_servers = false;
+  app.add_flag("--python-servers", python_servers,
+               "Add the tutorial's Python servers (servers/python: threading, forking, asyncio) as "
+               "reference rows, not contenders");
   app.add_option("--server-cpus", server_cpus,
                  "Pin servers to these CPUs, e.g. 1 or 2-3 (default: the upper half)");
   app.add_option("--client-cpus", client_cpus,
@@ -193,6 +197,14 @@ int run_bench(int argc, char** argv) {
       }
       custom_servers.push_back({spec.substr(0, equals), spec.substr(equals + 1)});
     }
+    if (python_servers) {
+      for (const char* model : {"threading", "forking", "asyncio"}) {
+        custom_servers.push_back(
+            {std::string("python-") + model, std::string("/usr/bin/python3 ") + ECHO_SOURCE_DIR +
+                                                 "/servers/python/echo_server.py --model " + model +
+                                                 " --port {port}"});
+      }
+    }
     placement = echo::bench::choose_placement(server_cpus, client_cpus, unpinned);
     if (placement.mode != "unpinned") {
       settings.server_cpus = placement.cpus.server;
@@ -229,6 +241,8 @@ int run_bench(int argc, char** argv) {
       {"slo_p99_us", std::to_string(slo_us)},
       {"slo_probe_s", std::to_string(settings.probe_s)},
       {"client_bound_at", "0.9"},
+      // Shown in the tables, never judged in a claim (tools/echobench/claims.py).
+      {"reference_models", python_servers ? "python-threading,python-forking,python-asyncio" : ""},
       {"duration_s", std::to_string(settings.duration_s)},
       {"warmup_s", std::to_string(settings.warmup_s)},
       {"server_extra_args", server_extra_args}};

@@ -21,6 +21,9 @@
 //   and the connection then waits for EPOLLOUT *instead of* EPOLLIN. A client
 //   that never reads holds one read's worth of memory, never more, and the
 //   loop stops reading from it (back-pressure through TCP).
+// - UDP (--udp): the loops share one socket, watched with EPOLLEXCLUSIVE,
+//   and echo in batches: one recvmmsg() and one sendmmsg() for up to 32
+//   datagrams (common/datagram_batch).
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -34,6 +37,7 @@
 #include <vector>
 
 #include "common/accept_backoff.hpp"
+#include "common/datagram_batch.hpp"
 #include "common/log.hpp"
 #include "common/socket_ops.hpp"
 #include "model_registry.hpp"
@@ -50,33 +54,19 @@ struct Connection {
   std::vector<char> pending;  // read, not yet taken by the peer
   std::size_t pending_offset = 0;
   std::uint64_t received = 0;  // bytes so far, for per-request simulated work
-  bool peer_closed = false;    // EOF seen: close once `pending` is flushed
 };
-
-// Sends what the socket takes now. Returns bytes sent, or -1 if the peer is gone.
-ssize_t send_some(int fd, const char* data, std::size_t size) {
-  std::size_t sent = 0;
-  while (sent < size) {
-    const ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      break;
-    } else if (errno != EINTR) {
-      return -1;
-    }
-  }
-  return static_cast<ssize_t>(sent);
-}
 
 // One loop: its epoll set, its connections, its thread.
 class EventLoop {
  public:
-  EventLoop(int listener, int shutdown_fd, const SimulatedWork& work)
+  // `listener` is the shared TCP listener, or with `datagrams` the shared
+  // UDP socket, which every loop also watches with EPOLLEXCLUSIVE.
+  EventLoop(int listener, bool datagrams, int shutdown_fd, const SimulatedWork& work)
       : epoll_(::epoll_create1(EPOLL_CLOEXEC)),
         listener_(listener),
         work_(work),
-        buffer_(kReadBufferBytes) {
+        buffer_(datagrams ? 0 : kReadBufferBytes),
+        datagrams_(datagrams ? std::make_unique<DatagramBatch>() : nullptr) {
     if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
     add(shutdown_fd, EPOLLIN, &shutdown_tag_);
     watch_listener();
@@ -94,7 +84,13 @@ class EventLoop {
       for (int i = 0; i < n; ++i) {
         void* tag = events[i].data.ptr;
         if (tag == &shutdown_tag_) return;
-        if (tag == &listener_tag_) {
+        if (tag == &listener_tag_ && datagrams_) {
+          // A few batches per wake-up, then the other events get their turn.
+          for (int turn = 0; turn < kReadsPerTurn &&
+                             datagrams_->echo_waiting(listener_, work_) == DatagramBatch::kBatch;
+               ++turn) {
+          }
+        } else if (tag == &listener_tag_) {
           if (!accept_one()) {
             // Out of descriptors: stop watching the listener for a while, or
             // level-triggered epoll would report it again at once.
@@ -163,7 +159,7 @@ class EventLoop {
       const ssize_t n = ::recv(fd, buffer_.data(), buffer_.size(), 0);
       if (n > 0) {
         work_.after_read(static_cast<std::size_t>(n), c.received);
-        const ssize_t sent = send_some(fd, buffer_.data(), static_cast<std::size_t>(n));
+        const ssize_t sent = send_available(fd, buffer_.data(), static_cast<std::size_t>(n));
         if (sent < 0) return false;
         if (sent < n) {  // the peer is slow: keep the rest, wait until it can take more
           c.pending.assign(buffer_.data() + sent, buffer_.data() + n);
@@ -186,7 +182,7 @@ class EventLoop {
   bool flush(Connection& c) {
     const char* data = c.pending.data() + c.pending_offset;
     const std::size_t size = c.pending.size() - c.pending_offset;
-    const ssize_t sent = send_some(c.socket.get(), data, size);
+    const ssize_t sent = send_available(c.socket.get(), data, size);
     if (sent < 0) return false;
     c.pending_offset += static_cast<std::size_t>(sent);
     if (static_cast<std::size_t>(sent) < size) return true;  // EPOLLOUT stays armed
@@ -205,7 +201,8 @@ class EventLoop {
   UniqueFd epoll_;
   int listener_;  // owned by EpollReactorServer
   const SimulatedWork& work_;
-  std::vector<char> buffer_;  // one read buffer per loop, not per connection
+  std::vector<char> buffer_;                  // one read buffer per loop, not per connection
+  std::unique_ptr<DatagramBatch> datagrams_;  // UDP only
   bool accepting_ = false;
   char listener_tag_ = 0;  // addresses that mark the non-connection entries
   char shutdown_tag_ = 0;
@@ -217,7 +214,12 @@ class EpollReactorServer final : public Server {
   explicit EpollReactorServer(const ServerConfig& config) : config_(config) {}
 
   std::uint16_t start() override {
-    listener_ = listen_tcp(config_.host, config_.port);
+    if (config_.udp) {
+      listener_ = bind_udp(config_.host, config_.port);
+      set_nonblocking(listener_.get());
+    } else {
+      listener_ = listen_tcp(config_.host, config_.port);
+    }
     return local_endpoint(listener_.get()).port;
   }
 
@@ -225,7 +227,8 @@ class EpollReactorServer final : public Server {
     const unsigned threads = std::max(1u, config_.threads);
     std::vector<std::unique_ptr<EventLoop>> loops;
     for (unsigned i = 0; i < threads; ++i) {
-      loops.push_back(std::make_unique<EventLoop>(listener_.get(), shutdown_fd, config_.work));
+      loops.push_back(
+          std::make_unique<EventLoop>(listener_.get(), config_.udp, shutdown_fd, config_.work));
     }
     // Loop 0 runs on the main thread; the others on their own threads.
     boost::thread_group others;

@@ -19,8 +19,6 @@
 //   listen backlog until one exits.
 
 #include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,7 +29,6 @@
 #include "common/blocking_echo.hpp"
 #include "common/child_processes.hpp"
 #include "common/log.hpp"
-#include "common/shutdown_signals.hpp"
 #include "common/socket_ops.hpp"
 #include "model_registry.hpp"
 
@@ -91,14 +88,8 @@ class ForkPerConnectionServer final : public Server {
   // It touches nothing but the connection and exits with _exit, so no parent
   // destructor or atexit handler runs twice.
   [[noreturn]] void serve_in_child(int connection_fd, pid_t parent) {
-    ::close(listener_.get());
-    ::close(sigchld_.get());
-    ::close(shutdown_fd_);
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(0);  // the parent died before prctl
-    restore_default_signals();              // SIGTERM must now kill us
-    SimulatedWork work = config_.work;
-    work.stop_fd = -1;  // closed above: SIGTERM itself ends a child's work
+    const SimulatedWork work =
+        become_child(parent, {listener_.get(), sigchld_.get(), shutdown_fd_}, config_.work);
     echo_until_closed(connection_fd, work);
     ::_exit(0);
   }

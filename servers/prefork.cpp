@@ -21,8 +21,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,7 +32,6 @@
 #include "common/blocking_echo.hpp"
 #include "common/child_processes.hpp"
 #include "common/log.hpp"
-#include "common/shutdown_signals.hpp"
 #include "common/socket_ops.hpp"
 #include "model_registry.hpp"
 
@@ -91,13 +88,7 @@ class PreforkServer final : public Server {
   // The child: accept, echo until the client closes, repeat. It touches only
   // the listener and its client, and leaves with _exit (or by SIGTERM).
   [[noreturn]] void serve_in_child(pid_t parent) {
-    ::close(sigchld_.get());
-    ::close(shutdown_fd_);
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(0);  // the parent died before prctl
-    restore_default_signals();              // SIGTERM now ends the child
-    SimulatedWork work = config_.work;
-    work.stop_fd = -1;  // closed above: SIGTERM itself ends a child's work
+    const SimulatedWork work = become_child(parent, {sigchld_.get(), shutdown_fd_}, config_.work);
     for (;;) {
       AcceptResult client = accept_connection(listener_.get(), /*nonblocking=*/false);
       if (client.status == AcceptStatus::out_of_fds) {

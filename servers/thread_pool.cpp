@@ -59,22 +59,6 @@ struct Connection {
 
 enum class Next { wait_readable, wait_writable, close };
 
-// Sends as much as the socket takes. Returns bytes sent, or -1 on error.
-ssize_t send_some(int fd, const char* data, std::size_t size) {
-  std::size_t sent = 0;
-  while (sent < size) {
-    const ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      break;
-    } else if (errno != EINTR) {
-      return -1;
-    }
-  }
-  return static_cast<ssize_t>(sent);
-}
-
 // One task: flush what is pending, then read and echo until the socket would
 // block or the turn is used up. Returns what to wait for next.
 Next serve_turn(Connection& connection, std::vector<char>& buffer, const SimulatedWork& work) {
@@ -82,7 +66,7 @@ Next serve_turn(Connection& connection, std::vector<char>& buffer, const Simulat
   if (!connection.pending.empty()) {
     const char* data = connection.pending.data() + connection.pending_offset;
     const std::size_t size = connection.pending.size() - connection.pending_offset;
-    const ssize_t sent = send_some(fd, data, size);
+    const ssize_t sent = send_available(fd, data, size);
     if (sent < 0) return Next::close;
     connection.pending_offset += static_cast<std::size_t>(sent);
     if (static_cast<std::size_t>(sent) < size) return Next::wait_writable;
@@ -93,7 +77,7 @@ Next serve_turn(Connection& connection, std::vector<char>& buffer, const Simulat
     const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     if (n > 0) {
       work.after_read(static_cast<std::size_t>(n), connection.received);
-      const ssize_t sent = send_some(fd, buffer.data(), static_cast<std::size_t>(n));
+      const ssize_t sent = send_available(fd, buffer.data(), static_cast<std::size_t>(n));
       if (sent < 0) return Next::close;
       if (sent < n) {
         connection.pending.assign(buffer.data() + sent, buffer.data() + n);

@@ -1,6 +1,7 @@
 #include "child_processes.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <chrono>
 #include <system_error>
 #include <thread>
+
+#include "shutdown_signals.hpp"
 
 namespace echo {
 
@@ -30,6 +33,17 @@ void reap_exited_children(int sigchld, std::unordered_set<pid_t>& children) {
   }
   pid_t pid;
   while ((pid = ::waitpid(-1, nullptr, WNOHANG)) > 0) children.erase(pid);
+}
+
+SimulatedWork become_child(pid_t parent, std::initializer_list<int> inherited,
+                           const SimulatedWork& work) {
+  for (const int fd : inherited) ::close(fd);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != parent) ::_exit(0);  // the parent died before prctl
+  restore_default_signals();
+  SimulatedWork own = work;
+  own.stop_fd = -1;
+  return own;
 }
 
 void terminate_children(std::unordered_set<pid_t>& children) {

@@ -30,6 +30,7 @@ std::vector<ModelDescription> build_catalog() {
   auto reactor =
       model("epoll-reactor", "one hand-written epoll loop per thread, no library (muduo, nginx)");
   reactor.threads_knob = true;
+  reactor.supports_udp = true;
   models.push_back(reactor);
   auto prefork =
       model("prefork", "N children forked at start, each accepts and serves one client at a time");

@@ -72,6 +72,11 @@ PeerAddress resolve_peer(const std::string& host, std::uint16_t port, int sockty
 /// naming host, port and the reason. Used by tests and the load generator.
 UniqueFd connect_tcp(const std::string& host, std::uint16_t port);
 
+/// Sends from `data` what a non-blocking socket takes now, retrying on EINTR
+/// and stopping at EAGAIN. Returns the bytes sent (fewer than `size` when
+/// the peer's window is full), or -1 when the peer is gone.
+ssize_t send_available(int fd, const char* data, std::size_t size);
+
 void set_nonblocking(int fd);
 void set_nodelay(int fd);
 

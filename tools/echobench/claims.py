@@ -115,11 +115,14 @@ def decide(values: dict[str, list[float]], higher_is_better: bool) -> dict[str, 
     return {"verdict": "tie", "winner": None, "tied": tied, **claim}
 
 
-def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_AT) -> list[dict[str, Any]]:
+def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_AT,
+                 reference: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The verdicts. Models in `reference` (echo-bench --python-servers) are
+    reference rows: in the tables, never a contender in a claim."""
     claims = []
     for q in QUESTIONS:
         in_scenario = [c for c in cases.values() if c.parameters["scenario"] == q.scenario
-                       and c.parameters["protocol"] == "tcp"]
+                       and c.parameters["protocol"] == "tcp" and c.model not in reference]
         chosen = q.pick(in_scenario)
         if not chosen:
             continue

@@ -81,6 +81,10 @@ def write_report(rows: list[dict[str, Any]], charts: list[str], out_dir: str, so
              "verdicts are in `claims.json`.", "",
              f"_{footnote}_", "", "## Which model when", ""]
     lines += [claim_line(c) for c in claims] or ["(not enough scenarios in this CSV to compare)"]
+    reference = [m for m in str(context.get("reference_models", "")).split(",") if m]
+    if reference:
+        lines += ["", f"Reference rows, in the tables but in no claim: {', '.join(reference)} (the tutorial's "
+                  "Python servers, `echo-bench --python-servers`)."]
     lines += ["", "## How it was measured", ""] + method_lines(context)
     failed = sorted({(r["name"], r["error"]) for r in rows if r.get("error")})
     if failed:

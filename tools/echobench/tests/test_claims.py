@@ -79,6 +79,16 @@ class ClaimRule(unittest.TestCase):
         both_zero = rows_for("idle-scale", "pss_per_conn_kib", {"a": [0.0] * 3, "b": [0.0] * 3}, util=0.0)
         self.assertEqual(claim_of(both_zero, "idle-memory")["verdict"], "tie")
 
+    def test_reference_rows_are_never_contenders(self):
+        rows = rows_for("cpu-work", "msgs_per_s", {"python-asyncio": [900.0] * 5, "a": [100.0] * 5,
+                                                   "b": [100.5] * 5})
+        everyone = claims.build_claims(group_cases(rows))
+        self.assertEqual(next(c for c in everyone if c["id"] == "cpu-heavy-requests")["winner"], "python-asyncio")
+        judged = claims.build_claims(group_cases(rows), reference=frozenset({"python-asyncio"}))
+        claim = next(c for c in judged if c["id"] == "cpu-heavy-requests")
+        self.assertNotIn("python-asyncio", claim["medians"])
+        self.assertEqual(claim["verdict"], "tie")
+
     def test_a_client_bound_case_is_not_judged(self):
         rows = rows_for("churn", "msgs_per_s", {"a": [120, 121, 119], "b": [100, 101, 99]})
         for row in rows:

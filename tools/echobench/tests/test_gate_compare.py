@@ -97,6 +97,23 @@ class SecondStage(unittest.TestCase):
         self.assertEqual(asked, [])
 
 
+class ControlPerCase(unittest.TestCase):
+    def rows(self, case: str, changes: list[float]) -> list[dict]:
+        base, candidate = runs_with_changes(changes)
+        return verdict_rows({case: base}, {case: candidate}, Settings())
+
+    def test_a_noisy_control_voids_only_its_own_case(self):
+        regression = self.rows("a", [0.12] * 8)
+        quiet = self.rows("b", [0.0] * 8)
+        noisy_b = self.rows("b", [0.08] * 8)  # the A/A control of b moved 8%
+        noisy_a = self.rows("a", [0.08] * 8)
+        self.assertEqual(overall(regression + quiet, self.rows("a", [0.0] * 8) + noisy_b, 0.05)[0], "regression")
+        verdict, why = overall(regression + quiet, noisy_a + self.rows("b", [0.0] * 8), 0.05)
+        self.assertEqual(verdict, "inconclusive")
+        self.assertIn("A/A control moved +8.0% on a", why)
+        self.assertEqual(overall(quiet, noisy_b, 0.05)[0], "inconclusive")
+
+
 class BrokenCandidate(unittest.TestCase):
     BASE = [{"error": "", "msgs_per_s": 1000.0 + i} for i in range(8)]
 

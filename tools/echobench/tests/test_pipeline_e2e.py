@@ -61,5 +61,35 @@ class QuickPipeline(unittest.TestCase):
         self.assertEqual(document["context"]["pinning"], "split")
 
 
+@unittest.skipUnless(BENCH and os.access(BENCH, os.X_OK), "ECHO_BENCH (the built echo-bench) not given")
+class PythonReferenceServers(unittest.TestCase):
+    def test_python_servers_run_as_reference_rows_outside_every_claim(self):
+        with tempfile.TemporaryDirectory() as out:
+            json_path, csv_path = os.path.join(out, "latest.json"), os.path.join(out, "latest.csv")
+            bench = subprocess.run([BENCH, "--matrix=quick", "--python-servers", "--repetitions=2",
+                                    "--benchmark_filter=^throughput/tcp/(python-asyncio|asio-coroutine)/",
+                                    "--duration=0.2", "--warmup=0.05", f"--benchmark_out={json_path}",
+                                    "--benchmark_out_format=json"], capture_output=True, text=True, timeout=300)
+            self.assertEqual(bench.returncode, 0, bench.stderr[-2000:])
+            with open(json_path, encoding="utf-8") as source:
+                document = json.load(source)
+            self.assertEqual(document["context"]["reference_models"],
+                             "python-threading,python-forking,python-asyncio")
+            ran = {b["name"].split("/")[2] for b in document["benchmarks"] if not b.get("error_occurred")}
+            self.assertEqual(ran, {"python-asyncio", "asio-coroutine"})
+            report = subprocess.run([sys.executable, os.path.join(TOOLS, "bench-report"), json_path, "--csv",
+                                     csv_path], capture_output=True, text=True, timeout=60)
+            self.assertEqual(report.returncode, 0, report.stderr)
+            self.assertIn("python-asyncio", report.stdout)  # a column of the tables
+            plot = subprocess.run([sys.executable, os.path.join(TOOLS, "plot"), csv_path, "--out", out],
+                                  capture_output=True, text=True, timeout=120)
+            self.assertEqual(plot.returncode, 0, plot.stderr)
+            with open(os.path.join(out, "claims.json"), encoding="utf-8") as source:
+                for claim in json.load(source)["claims"]:
+                    self.assertNotIn("python-asyncio", claim.get("medians", {}))
+            with open(os.path.join(out, "README.md"), encoding="utf-8") as source:
+                self.assertIn("Reference rows, in the tables but in no claim", source.read())
+
+
 if __name__ == "__main__":
     unittest.main()
