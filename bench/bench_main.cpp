@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -68,8 +69,7 @@ void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSett
       const auto items = static_cast<double>(result.items);
       state.SetIterationTime(result.seconds / items);
       state.SetItemsProcessed(1);
-      state.SetBytesProcessed(
-          static_cast<std::int64_t>(static_cast<double>(result.bytes) / items + 0.5));
+      state.SetBytesProcessed(std::llround(static_cast<double>(result.bytes) / items));
     } else {
       state.SetIterationTime(result.seconds);
     }
