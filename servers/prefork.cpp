@@ -38,7 +38,8 @@
 namespace echo {
 namespace {
 
-// A child that keeps dying must not make the parent fork in a tight loop.
+// After a failed fork (no memory, or the process limit), a pause, so that a
+// system already short of processes is not hammered by the supervisor.
 constexpr auto kRespawnPause = std::chrono::milliseconds(100);
 
 class PreforkServer final : public Server {
@@ -77,9 +78,10 @@ class PreforkServer final : public Server {
       const pid_t pid = ::fork();
       if (pid == 0) serve_in_child(parent);  // never returns
       if (pid < 0) {
-        log_warning("fork failed: " + error_text(errno) + "; retrying after a pause");
+        log_warning("fork failed: " + error_text(errno) +
+                    "; serving with fewer children until one exits");
         std::this_thread::sleep_for(kRespawnPause);
-        return;  // the next SIGCHLD, or none: serve with fewer children
+        return;  // the next SIGCHLD tries again
       }
       children_.insert(pid);
     }
