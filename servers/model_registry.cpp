@@ -12,6 +12,7 @@ ServerFactory find_factory(std::string_view name) {
       {"asio-coroutine", make_asio_coroutine_server},
       {"epoll-reactor", make_epoll_reactor_server},
       {"prefork", make_prefork_server},
+      {"io-uring", make_io_uring_server},
       {"iterative", make_iterative_server},
   };
   for (const auto& [model, factory] : kFactories) {

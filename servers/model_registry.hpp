@@ -24,6 +24,7 @@ std::unique_ptr<Server> make_fork_per_connection_server(const ServerConfig& conf
 std::unique_ptr<Server> make_asio_coroutine_server(const ServerConfig& config);
 std::unique_ptr<Server> make_epoll_reactor_server(const ServerConfig& config);
 std::unique_ptr<Server> make_prefork_server(const ServerConfig& config);
+std::unique_ptr<Server> make_io_uring_server(const ServerConfig& config);
 std::unique_ptr<Server> make_iterative_server(const ServerConfig& config);
 
 }  // namespace echo

@@ -395,33 +395,6 @@ TEST(Prefork, KilledChildIsReplacedWithinOneSecond) {
   EXPECT_EQ(exchange(client.get(), "still serving"), "still serving");
 }
 
-// An event loop holds a connection for a few hundred bytes of its own, not a
-// thread or a process: 10,000 idle clients are nothing special.
-TEST(EpollReactor, TenThousandIdleConnectionsAndEachIsServed) {
-  constexpr int kConnections = 10'000;
-  rlimit limit{};
-  ::getrlimit(RLIMIT_NOFILE, &limit);
-  limit.rlim_cur = limit.rlim_max;
-  ::setrlimit(RLIMIT_NOFILE, &limit);
-  if (limit.rlim_cur < kConnections + 200) {
-    GTEST_SKIP() << "needs 10,200 descriptors; the hard limit is " << limit.rlim_cur;
-  }
-  ServerProcess::Options options;
-  options.max_fds = kConnections + 200;
-  ServerProcess server({"--model", "epoll-reactor", "--port", "0"}, options);
-  std::vector<UniqueFd> clients;
-  clients.reserve(kConnections);
-  for (int i = 0; i < kConnections; ++i) clients.push_back(connect_local(server.port()));
-  int correct = 0;
-  for (std::size_t i = 0; i < clients.size(); i += 97) {
-    const std::string message = "idle " + std::to_string(i);
-    if (exchange(clients[i].get(), message, 30s) == message) ++correct;
-  }
-  EXPECT_EQ(correct, (kConnections + 96) / 97);
-  UniqueFd last = connect_local(server.port());  // and still accepting
-  EXPECT_EQ(exchange(last.get(), "one more"), "one more");
-}
-
 INSTANTIATE_TEST_SUITE_P(AllModels, ServerModel, ::testing::ValuesIn(concurrent_models()),
                          model_test_name);
 

@@ -32,6 +32,12 @@ std::vector<ModelDescription> build_catalog() {
   reactor.threads_knob = true;
   reactor.supports_udp = true;
   models.push_back(reactor);
+  auto uring = model("io-uring",
+                     "one io_uring per thread (liburing): queued receives and sends, "
+                     "provided buffers");
+  uring.threads_knob = true;
+  uring.supports_udp = true;
+  models.push_back(uring);
   auto prefork =
       model("prefork", "N children forked at start, each accepts and serves one client at a time");
   prefork.processes_knob = true;

@@ -20,6 +20,7 @@ struct ServerConfig {
   unsigned stack_kib = 256;          ///< thread-per-connection stack size
   unsigned max_connections = 1024;   ///< fork-per-connection: live children at most
   unsigned processes = 16;           ///< prefork: children forked at start
+  unsigned ring_buffers = 256;       ///< io-uring: provided receive buffers per ring
   bool udp = false;                  ///< serve UDP datagrams instead of TCP
   bool asio_shared_context = false;  ///< asio-coroutine: one io_context for all threads
   SimulatedWork work;                ///< per message: --work-us, --block-us

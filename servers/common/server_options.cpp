@@ -70,14 +70,25 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
   app.add_option("-p,--port", port, "Port to listen on; 0 takes a free ephemeral port")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  app.add_option("-t,--threads", config.threads,
-                 "thread-pool workers / asio-coroutine I/O threads / epoll-reactor loops "
-                 "(default: cores for thread-pool, 1 for the others)")
+  app.add_option(
+         "-t,--threads", config.threads,
+         "thread-pool workers / asio-coroutine I/O threads / epoll-reactor and io-uring loops "
+         "(default: cores for thread-pool, 1 for the others)")
       ->check(CLI::Range(1, 4096));
   app.add_option("--processes", config.processes,
                  "prefork: children forked at start, each serving one client at a time; more "
                  "clients wait in the backlog")
       ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--ring-buffers", config.ring_buffers,
+                 "io-uring: receive buffers (16 KiB each) each ring provides to the kernel, a "
+                 "power of two; when they run out, connections use buffers of their own")
+      ->check(CLI::Range(1, 32768) & CLI::Validator(
+                                         [](std::string& text) -> std::string {
+                                           const unsigned long n = std::stoul(text);
+                                           return (n & (n - 1)) == 0 ? "" : "not a power of two";
+                                         },
+                                         "POWER-OF-TWO"))
       ->capture_default_str();
   app.add_option("--stack-kib", config.stack_kib,
                  "thread-per-connection: stack size of each connection's thread, KiB")

@@ -168,6 +168,12 @@ void set_nonblocking(int fd) {
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) throw_errno("fcntl(O_NONBLOCK)");
 }
 
+void set_blocking(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+    throw_errno("fcntl(~O_NONBLOCK)");
+}
+
 void set_nodelay(int fd) {
   const int on = 1;
   // Fails only for non-TCP sockets, where there is nothing to disable.

@@ -78,6 +78,7 @@ UniqueFd connect_tcp(const std::string& host, std::uint16_t port);
 ssize_t send_available(int fd, const char* data, std::size_t size);
 
 void set_nonblocking(int fd);
+void set_blocking(int fd);
 void set_nodelay(int fd);
 
 /// Writes all `size` bytes to a blocking fd, retrying on EINTR and short

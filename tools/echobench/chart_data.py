@@ -15,7 +15,7 @@ from . import uncertainty
 # deficiency. A model keeps its colour on every chart.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 KNOWN_MODELS = ["thread-per-connection", "thread-pool", "fork-per-connection", "asio-coroutine", "iterative",
-                "epoll-reactor", "prefork"]
+                "epoll-reactor", "prefork", "io-uring"]
 
 Point = tuple[float, float, float, float]  # x, median, interval low, interval high
 Series = dict[str, list[Point]]  # model -> points sorted by x

@@ -7,8 +7,10 @@ import subprocess
 
 
 def run_echo_load(echo_load: str, port: int, connections: int, size: int, duration_s: float,
-                  warmup_s: float = 0.5, extra: list[str] | None = None) -> dict:
-    argv = [echo_load, "--port", str(port), "--connections", str(connections), "--size", str(size),
+                  warmup_s: float = 0.5, extra: list[str] | None = None,
+                  prefix: list[str] | None = None) -> dict:
+    """`prefix` goes before the command (for example taskset's)."""
+    argv = (prefix or []) + [echo_load, "--port", str(port), "--connections", str(connections), "--size", str(size),
             "--duration", str(duration_s), "--warmup", str(warmup_s), "--format", "json",
             "--interval", "0"] + (extra or [])
     done = subprocess.run(argv, capture_output=True, text=True,

@@ -10,6 +10,7 @@ ECHO_BUILD_PACKAGES=(
   g++ cmake make
   libboost1.81-dev libboost-thread1.81-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev zlib1g-dev
+  liburing-dev pkg-config
 )
 ECHO_TEST_PACKAGES=(socat netcat-openbsd python3 python3-matplotlib python3-numpy)
 # What turns results into the report, charts and claims (tools/bench-report,
@@ -21,7 +22,7 @@ ECHO_LINT_PACKAGES=(clang-format clang-tidy git)
 # tools/compare-asio-examples builds Asio's own example servers (shipped in
 # the doc package); tools/compare-load-generators cross-checks echo-load with
 # redis-benchmark and the io_uring client experiment.
-ECHO_COMPARE_PACKAGES=(libboost1.81-doc redis-tools liburing-dev)
+ECHO_COMPARE_PACKAGES=(libboost1.81-doc redis-tools)
 
 echo_missing_packages() {
   local package
