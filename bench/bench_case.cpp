@@ -107,7 +107,7 @@ const char* scenario_name(Scenario scenario) {
 }
 
 std::string BenchCase::name() const {
-  std::string text = std::string(scenario_name(scenario)) + (udp ? "/udp/" : "/tcp/") + model +
+  std::string text = std::string(scenario_name(scenario)) + (udp ? "/udp/" : "/tcp/") + entrant() +
                      "/conns:" + std::to_string(connections) + "/size:" + std::to_string(size);
   if (scenario == Scenario::latency) text += "/rate:" + std::to_string(std::lround(rate));
   if (work_us) text += "/work_us:" + std::to_string(work_us);
@@ -162,14 +162,26 @@ std::vector<BenchCase> build_matrix(const std::string& matrix,
     if (e.command.empty()) c.work_us = shape.slo_work_us;  // a --server-cmd has no such knob
     add(c);
   }
+  // Requests that compute or block: every model, and each model that can
+  // hand that work to a pool also as a second entrant that does
+  // (asio-coroutine+offload), the remedy its users reach for.
+  auto add_with_offload = [&](BenchCase c) {
+    add(c);
+    if (find_model_description(c.model)->offload_knob) {
+      c.offload = true;
+      add(c);
+    }
+  };
   for (const unsigned work : shape.work_us) {
     for (const auto& model : concurrent_models()) {
-      add({Scenario::cpu_work, model, "", false, shape.latency_connections, 64, 0, work, 0});
+      add_with_offload(
+          {Scenario::cpu_work, model, "", false, shape.latency_connections, 64, 0, work, 0});
     }
   }
   for (const unsigned block : shape.block_us) {
     for (const auto& model : concurrent_models()) {
-      add({Scenario::blocking_work, model, "", false, shape.latency_connections, 64, 0, 0, block});
+      add_with_offload(
+          {Scenario::blocking_work, model, "", false, shape.latency_connections, 64, 0, 0, block});
     }
   }
   // prefork pays for its clients up front (its --processes children exist

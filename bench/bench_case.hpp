@@ -31,6 +31,12 @@ struct BenchCase {
   unsigned work_us = 0;
   unsigned block_us = 0;
   unsigned slo_us = 0;  ///< slo-capacity: the p99 target
+  /// asio-coroutine+offload: the model with its per-message work on a pool
+  /// (--offload-threads); the case's name says "MODEL+offload".
+  bool offload = false;
+
+  /// The entrant: the model, or "asio-coroutine+offload".
+  [[nodiscard]] std::string entrant() const { return offload ? model + "+offload" : model; }
 
   /// "throughput/tcp/thread-pool/conns:64/size:64" (+ rate:, work_us:,
   /// block_us:, slo_us:)

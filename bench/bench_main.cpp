@@ -256,14 +256,21 @@ int run_bench(int argc, char** argv) {
         ->Repetitions(repetitions)
         ->Unit(benchmark::kMicrosecond);
     // Each model's effective arguments (the simplest case's), for the footnote.
+    const auto argv_text = [&settings](const echo::bench::BenchCase& c) {
+      const std::vector<std::string> words = echo::bench::server_argv(c, settings);
+      std::string text = "echo-server";
+      for (std::size_t i = 1; i < words.size(); ++i) text.append(" ").append(words[i]);
+      return text;
+    };
     if (bench_case.server_command.empty() && !bench_case.work_us && !bench_case.block_us &&
         !bench_case.udp) {
-      std::vector<std::string> words = echo::bench::server_argv(bench_case, settings);
-      std::string text = "echo-server";
-      for (std::size_t i = 1; i < words.size(); ++i) text += " " + words[i];
-      context_extra.emplace("server_args:" + bench_case.model, text);
+      context_extra.emplace("server_args:" + bench_case.model, argv_text(bench_case));
     } else if (!bench_case.server_command.empty()) {
       context_extra.emplace("server_args:" + bench_case.model, bench_case.server_command);
+    } else if (bench_case.offload || bench_case.block_us) {
+      // Pools sized to the requests (asio-coroutine+offload, thread-pool in
+      // blocking-work) differ from the simplest case's arguments.
+      context_extra.emplace("server_args:" + bench_case.name(), argv_text(bench_case));
     }
   }
 

@@ -36,10 +36,17 @@ std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& sett
   // Traits from the one model list (nullptr for a --server-cmd entrant).
   const ModelDescription* traits = find_model_description(c.model);
   // Equal resources: every model with a thread knob gets one thread per
-  // server CPU.
-  if (settings.server_threads > 0 && traits && traits->threads_knob) {
+  // server CPU (the CPU set is the same for every entrant). A pool that runs
+  // requests gets its idiomatic size instead: one thread per concurrent
+  // request when requests block, one per CPU when they compute.
+  const unsigned per_cpu = std::max(1u, settings.server_threads);
+  const unsigned request_pool = c.block_us > 0 ? c.connections : per_cpu;
+  if (traits && traits->worker_threads && c.block_us > 0) {
+    argv.insert(argv.end(), {"--threads", std::to_string(request_pool)});
+  } else if (settings.server_threads > 0 && traits && traits->threads_knob) {
     argv.insert(argv.end(), {"--threads", std::to_string(settings.server_threads)});
   }
+  if (c.offload) argv.insert(argv.end(), {"--offload-threads", std::to_string(request_pool)});
   if (c.udp) argv.push_back("--udp");
   if (c.work_us) argv.insert(argv.end(), {"--work-us", std::to_string(c.work_us)});
   if (c.block_us) argv.insert(argv.end(), {"--block-us", std::to_string(c.block_us)});

@@ -18,6 +18,7 @@ std::vector<ModelDescription> build_catalog() {
                          "one blocking thread per connection (Boost.Thread, small stacks)"));
   auto pool = model("thread-pool", "epoll reactor hands ready connections to N worker threads");
   pool.threads_knob = true;
+  pool.worker_threads = true;
   models.push_back(pool);
   auto fork = model("fork-per-connection", "one child process per connection, blocking I/O");
   fork.per_connection_process = true;
@@ -26,6 +27,7 @@ std::vector<ModelDescription> build_catalog() {
       model("asio-coroutine", "C++20 coroutines on Boost.Asio, one io_context per I/O thread");
   asio.supports_udp = true;
   asio.threads_knob = true;
+  asio.offload_knob = true;
   models.push_back(asio);
   auto reactor =
       model("epoll-reactor", "one hand-written epoll loop per thread, no library (muduo, nginx)");
@@ -81,6 +83,8 @@ std::string model_list_text(std::span<const ModelDescription> models) {
     if (m.threads_knob) line += " threads";
     if (m.processes_knob) line += " processes";
     if (m.per_connection_process) line += " process-per-connection";
+    if (m.worker_threads) line += " workers";
+    if (m.offload_knob) line += " offload";
     if (!text.empty()) text += '\n';
     text += line;
   }

@@ -26,6 +26,11 @@ struct ModelDescription {
   bool threads_knob = false;            ///< --threads sizes it (equal CPUs: as many as it has)
   bool processes_knob = false;          ///< --processes children are forked at start
   bool per_connection_process = false;  ///< forks for each client (--max-connections)
+  /// Its --threads are workers that each run one request at a time (not
+  /// event loops), so a deployment sizes them to the concurrent requests
+  /// when requests block.
+  bool worker_threads = false;
+  bool offload_knob = false;  ///< --offload-threads runs the per-message work on a pool
 };
 
 /// Every model, in the order --help lists them.
@@ -40,7 +45,7 @@ std::vector<std::string> model_names(
 
 /// `echo-server --list-models`: one line per model (no newline after the
 /// last), its name and then its traits as words ("tcp", "udp", "concurrent", "threads",
-/// "processes", "process-per-connection").
+/// "processes", "process-per-connection", "workers", "offload").
 std::string model_list_text(std::span<const ModelDescription> models);
 
 }  // namespace echo

@@ -23,6 +23,7 @@ struct ServerConfig {
   unsigned ring_buffers = 256;       ///< io-uring: provided receive buffers per ring
   bool udp = false;                  ///< serve UDP datagrams instead of TCP
   bool asio_shared_context = false;  ///< asio-coroutine: one io_context for all threads
+  unsigned offload_threads = 0;      ///< asio-coroutine: run the per-message work on a pool
   SimulatedWork work;                ///< per message: --work-us, --block-us
 };
 

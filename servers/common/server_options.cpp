@@ -104,6 +104,11 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
                  "asio-coroutine: an io_context per I/O thread, or one shared by all")
       ->check(CLI::IsMember({"per-thread", "shared"}))
       ->capture_default_str();
+  app.add_option("--offload-threads", config.offload_threads,
+                 "asio-coroutine: run the per-message work (--work-us, --block-us) on a pool of "
+                 "this many threads, resuming on the I/O thread after it (0: on the I/O thread)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
   app.add_option("--work-us", config.work.cpu_us,
                  "Per message: burn this many microseconds of CPU (simulated computation)")
       ->check(kFiniteNumber & CLI::Range(0.0, 1000000.0))

@@ -12,10 +12,12 @@ from typing import Any
 from . import uncertainty
 
 # Okabe & Ito's palette, distinguishable with every common colour-vision
-# deficiency. A model keeps its colour on every chart.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+# deficiency, then Paul Tol's wine, olive and grey for the models beyond its
+# eight. A model keeps its colour on every chart.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+           "#882255", "#999933", "#888888"]
 KNOWN_MODELS = ["thread-per-connection", "thread-pool", "fork-per-connection", "asio-coroutine", "iterative",
-                "epoll-reactor", "prefork", "io-uring"]
+                "epoll-reactor", "prefork", "io-uring", "asio-coroutine+offload"]
 
 Point = tuple[float, float, float, float]  # x, median, interval low, interval high
 Series = dict[str, list[Point]]  # model -> points sorted by x
