@@ -7,7 +7,7 @@
 #include <string>
 #include <thread>
 
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 
 namespace echo::bench {
 namespace {

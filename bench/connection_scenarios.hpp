@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/unique_fd.hpp"
+#include "echo/unique_fd.hpp"
 #include "latency_histogram.hpp"
 
 namespace echo::bench {

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "child_process.hpp"
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 #include "live_servers.hpp"
 
 namespace echo::bench {
@@ -25,6 +25,7 @@ SpawnOptions spawn_options(const LaunchOptions& options) {
   SpawnOptions spawn;
   spawn.cpus = options.cpus;
   spawn.max_fds = options.max_fds;
+  spawn.new_process_group = options.own_process_group;
   return spawn;
 }
 
@@ -53,7 +54,7 @@ LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   const std::string stderr_path = make_temp_file();
   LaunchedServer server(spawn_process(argv, pipe_fds[1], stderr_path, spawn_options(options)),
-                        stderr_path);
+                        stderr_path, options.own_process_group);
   remember_server(server.pid_, stderr_path);
   ::close(pipe_fds[1]);
 
@@ -100,7 +101,7 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
   const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   LaunchedServer server(spawn_process({"/bin/sh", "-c", "exec " + command}, null_fd, stderr_path,
                                       spawn_options(options)),
-                        stderr_path);
+                        stderr_path, options.own_process_group);
   remember_server(server.pid_, stderr_path);
   ::close(null_fd);
   server.port_ = port;
@@ -135,8 +136,8 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
       why = "did not accept connections on port " + std::to_string(port);
     }
     if (!why.empty()) {
-      ::killpg(server.pid_, SIGKILL);      // whatever did stay in the group
-      if (status) server.stopped_ = true;  // already reaped
+      if (server.own_group_) ::killpg(server.pid_, SIGKILL);  // whatever did stay in the group
+      if (status) server.stopped_ = true;                     // already reaped
       server.stop(100ms);
       std::string message = "'";
       message.append(command).append("' ").append(why).append("; stderr: ");
@@ -151,7 +152,9 @@ LaunchedServer::LaunchedServer(LaunchedServer&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       port_(other.port_),
       stderr_path_(std::move(other.stderr_path_)),
-      stopped_(std::exchange(other.stopped_, true)) {}
+      own_group_(other.own_group_),
+      stopped_(std::exchange(other.stopped_, true)),
+      exit_status_(other.exit_status_) {}
 
 LaunchedServer::~LaunchedServer() {
   if (pid_ > 0 && !stopped_) stop(0ms);
@@ -166,9 +169,23 @@ std::optional<int> LaunchedServer::stop(std::chrono::milliseconds grace) {
   std::optional<int> status = wait_for_exit(pid_, grace);
   // Whatever is left of the group we made (a server that leaves children
   // behind, or one that ignored SIGTERM) is killed.
-  ::killpg(pid_, SIGKILL);
+  if (own_group_) {
+    ::killpg(pid_, SIGKILL);
+  } else if (!status) {
+    ::kill(pid_, SIGKILL);
+  }
   if (!status) wait_for_exit(pid_, 5000ms);
   return status;
+}
+
+std::optional<int> LaunchedServer::wait_exit(std::chrono::milliseconds timeout) {
+  if (exit_status_ || stopped_) return exit_status_;
+  exit_status_ = wait_for_exit(pid_, timeout);
+  if (exit_status_) {
+    stopped_ = true;                          // reaped: nothing left to stop
+    if (own_group_) ::killpg(pid_, SIGKILL);  // but what it left in its group
+  }
+  return exit_status_;
 }
 
 std::string LaunchedServer::error_output() const { return read_whole_file(stderr_path_); }

@@ -1,7 +1,9 @@
 #pragma once
 // A server under test, started as its own process in its own process group,
 // so the harness can measure everything it does (forked children included)
-// and stop exactly what it started.
+// and stop exactly what it started. The one way this project starts a
+// server and waits for its ready line: echo-bench and the tests
+// (tests/support/server_process) both use it.
 
 #include <sys/types.h>
 
@@ -17,6 +19,10 @@ struct LaunchOptions {
   std::chrono::milliseconds ready_timeout{10000};
   std::vector<int> cpus;            ///< pin the server to these CPUs (empty: no pinning)
   std::optional<unsigned> max_fds;  ///< raise (or lower) RLIMIT_NOFILE for it
+  /// In a process group of its own (the harness), or in ours, as a shell
+  /// would start it (the tests, which check what the server does to its own
+  /// children).
+  bool own_process_group = true;
 };
 
 class LaunchedServer {
@@ -43,17 +49,23 @@ class LaunchedServer {
   /// status (128 + signal if killed), or nullopt if it needed SIGKILL.
   std::optional<int> stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
 
+  /// Waits up to `timeout` for the server to exit by itself; its exit status
+  /// (128 + signal if killed), or nullopt if it is still running.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+
   /// What the server wrote to standard error.
   [[nodiscard]] std::string error_output() const;
 
  private:
-  LaunchedServer(pid_t pid, std::string stderr_path)
-      : pid_(pid), stderr_path_(std::move(stderr_path)) {}
+  LaunchedServer(pid_t pid, std::string stderr_path, bool own_group)
+      : pid_(pid), stderr_path_(std::move(stderr_path)), own_group_(own_group) {}
 
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::string stderr_path_;
+  bool own_group_ = true;
   bool stopped_ = false;
+  std::optional<int> exit_status_;  // once wait_exit() has reaped it
 };
 
 /// "0,1" or "0-3" -> CPU numbers; throws std::invalid_argument.

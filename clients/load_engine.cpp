@@ -1,7 +1,6 @@
 #include "load_engine.hpp"
 
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -101,15 +100,6 @@ class IntervalRecorder {
 };
 
 }  // namespace
-
-double process_cpu_seconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 LoadResult run_load(const LoadConfig& config, std::ostream* progress, const LoadHooks& hooks) {
   const PeerAddress peer =

@@ -5,6 +5,7 @@
 #include <functional>
 #include <iosfwd>
 
+#include "echo/clock.hpp"  // process_cpu_seconds(), which the harness reads too
 #include "load_config.hpp"
 
 namespace echo {
@@ -20,10 +21,6 @@ struct LoadHooks {
   /// the threads have joined, and also holds what the drain recorded.
   std::function<void(const IntervalSummary&, const LatencyHistogram&)> on_interval;
 };
-
-/// This process's user + system CPU time so far, in seconds (getrusage):
-/// what the load generator spent, for its cost per message and utilisation.
-double process_cpu_seconds();
 
 /// Connects, warms up, measures, and merges every thread's results. Progress
 /// lines go to `progress` when config.progress_lines (nullptr: none).

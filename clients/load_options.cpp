@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <map>
 
-#include "common/finite_check.hpp"
+#include "echo/finite_check.hpp"
 
 namespace echo {
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 
 namespace echo {
 namespace {

@@ -7,15 +7,13 @@
 #include <memory>
 #include <vector>
 
-#include "common/socket_ops.hpp"
+#include "echo/clock.hpp"
+#include "echo/socket_ops.hpp"
 #include "load_config.hpp"
 #include "payload_pattern.hpp"
 #include "progress_mailbox.hpp"
 
 namespace echo {
-
-/// Monotonic clock in nanoseconds (vDSO, no system call).
-std::int64_t now_ns();
 
 /// The phases of a run on the monotonic clock, the same for every thread.
 struct RunWindow {

@@ -29,7 +29,7 @@
 #include "common/blocking_echo.hpp"
 #include "common/child_processes.hpp"
 #include "common/log.hpp"
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 #include "model_registry.hpp"
 
 namespace echo {

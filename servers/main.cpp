@@ -8,7 +8,7 @@
 
 #include "common/server_options.hpp"
 #include "common/shutdown_signals.hpp"
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 #include "model_registry.hpp"
 
 int main(int argc, char** argv) {

@@ -25,7 +25,7 @@
 #include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
 #include "common/log.hpp"
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 #include "common/waker.hpp"
 #include "model_registry.hpp"
 

@@ -35,7 +35,7 @@
 
 #include "common/accept_backoff.hpp"
 #include "common/log.hpp"
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 #include "model_registry.hpp"
 
 namespace echo {

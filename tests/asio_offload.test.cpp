@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 #include "support/echo_client.hpp"
 #include "support/server_process.hpp"
 

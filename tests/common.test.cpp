@@ -10,8 +10,8 @@
 
 #include "common/blocking_echo.hpp"
 #include "common/server_options.hpp"
-#include "common/socket_ops.hpp"
-#include "common/unique_fd.hpp"
+#include "echo/socket_ops.hpp"
+#include "echo/unique_fd.hpp"
 #include "common/waker.hpp"
 #include "support/echo_client.hpp"
 

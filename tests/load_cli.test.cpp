@@ -9,7 +9,7 @@
 #include <regex>
 #include <sstream>
 
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 #include "support/fake_servers.hpp"
 #include "support/server_process.hpp"
 

@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 #include "load_engine.hpp"
 #include "support/echo_client.hpp"
 #include "support/model_param.hpp"

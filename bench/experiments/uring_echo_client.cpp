@@ -14,7 +14,6 @@
 // closed loop, one in flight per connection; prints one JSON object)
 
 #include <liburing.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -24,7 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "common/socket_ops.hpp"
+#include "echo/clock.hpp"
+#include "echo/socket_ops.hpp"
 #include "latency_histogram.hpp"
 #include "load_worker.hpp"
 #include "payload_pattern.hpp"
@@ -43,13 +43,6 @@ struct Connection {
 
 // user_data: connection index * 2, plus 1 for a recv.
 std::uint64_t tag(std::size_t index, bool is_recv) { return index * 2 + (is_recv ? 1 : 0); }
-
-double cpu_seconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
 
 int fail(const char* what, int error) {
   std::fprintf(stderr, "uring-echo-client: %s: %s\n", what, echo::error_text(error).c_str());
@@ -110,7 +103,7 @@ int main(int argc, char** argv) {
   echo::LatencyHistogram latency;
   std::uint64_t mismatches = 0;
   std::uint64_t enters = 0;  // io_uring_enter calls: how well the batching works
-  const double cpu_start = cpu_seconds();
+  const double cpu_start = echo::process_cpu_seconds();
   const std::int64_t start = echo::now_ns();
   const std::int64_t end = start + static_cast<std::int64_t>(seconds * 1e9);
   while (echo::now_ns() < end) {
@@ -143,7 +136,7 @@ int main(int argc, char** argv) {
     }
     ::io_uring_cq_advance(&ring, seen);
   }
-  const double cpu = cpu_seconds() - cpu_start;
+  const double cpu = echo::process_cpu_seconds() - cpu_start;
   const double elapsed = static_cast<double>(echo::now_ns() - start) / 1e9;
   ::io_uring_queue_exit(&ring);
 

@@ -6,7 +6,7 @@
 #include <array>
 #include <cerrno>
 
-#include "socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 
 namespace echo {
 

@@ -9,7 +9,7 @@
 #include <unordered_set>
 
 #include "simulated_work.hpp"
-#include "unique_fd.hpp"
+#include "echo/unique_fd.hpp"
 
 namespace echo {
 

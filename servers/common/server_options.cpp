@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "finite_check.hpp"
+#include "echo/finite_check.hpp"
 
 namespace echo {
 namespace {

@@ -6,7 +6,7 @@
 // thread (a second thread would also make glibc wrap every system call of a
 // single-threaded model in cancellation bookkeeping).
 
-#include "unique_fd.hpp"
+#include "echo/unique_fd.hpp"
 
 namespace echo {
 

@@ -3,7 +3,7 @@
 // poll()/epoll_wait(). Used to deliver stop() and "a thread finished" to the
 // accept loops without signals or timeouts.
 
-#include "unique_fd.hpp"
+#include "echo/unique_fd.hpp"
 
 namespace echo {
 

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <random>
 
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 
 namespace echo::testing {
 namespace {

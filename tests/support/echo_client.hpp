@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/unique_fd.hpp"
+#include "echo/unique_fd.hpp"
 
 namespace echo::testing {
 

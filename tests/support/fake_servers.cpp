@@ -5,7 +5,7 @@
 
 #include <array>
 
-#include "common/socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 
 namespace echo::testing {
 namespace {

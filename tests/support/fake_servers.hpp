@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/unique_fd.hpp"
+#include "echo/unique_fd.hpp"
 
 namespace echo::testing {
 

@@ -2,7 +2,9 @@
 // Runs echo-server (or any program) as a child process of the test, the way a
 // harness or a user would: fork+exec, wait for the ready line on standard
 // output, signal it, wait for its exit. Standard error goes to a temporary
-// file, so a chatty child can never block on a full pipe.
+// file, so a chatty child can never block on a full pipe. The starting and
+// waiting is the harness's (bench/launched_server); this adds what tests
+// ask of a server: signals, its children, threads and CPU.
 
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -12,6 +14,9 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "launched_server.hpp"
+#include "proc_stat.hpp"
 
 namespace echo::testing {
 
@@ -46,26 +51,21 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  [[nodiscard]] std::uint16_t port() const { return port_; }
-  [[nodiscard]] pid_t pid() const { return pid_; }
+  [[nodiscard]] std::uint16_t port() const { return server_.port(); }
+  [[nodiscard]] pid_t pid() const { return server_.pid(); }
   void send_signal(int signal_number) const;
 
   /// Exit status (or 128 + signal) once it exits, nullopt after `timeout`.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
 
   /// What the server wrote to standard error so far.
-  [[nodiscard]] std::string error_output() const;
+  [[nodiscard]] std::string error_output() const { return server_.error_output(); }
 
  private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  std::uint16_t port_ = 0;
-  std::string stderr_path_;
-  int stdout_fd_ = -1;
+  bench::LaunchedServer server_;
 };
 
-/// PIDs of the direct children of `pid` (from /proc/PID/task/*/children).
-std::vector<pid_t> child_pids(pid_t pid);
+using bench::child_pids;  // the direct children of a PID
 
 /// How many children of `pid` are zombies (exited, not yet reaped).
 int zombie_children(pid_t pid);

@@ -1,4 +1,4 @@
-#include "socket_ops.hpp"
+#include "echo/socket_ops.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

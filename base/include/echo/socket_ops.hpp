@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "unique_fd.hpp"
+#include "echo/unique_fd.hpp"
 
 namespace echo {
 

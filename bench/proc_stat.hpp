@@ -1,0 +1,26 @@
+#pragma once
+// The one reader of /proc/PID/stat (proc(5)), for the harness's accounting
+// and the tests' checks on threads, zombies and CPU.
+
+#include <sys/types.h>
+
+#include <optional>
+#include <vector>
+
+namespace echo::bench {
+
+struct ProcStat {
+  char state = '?';                  ///< field 3: R, S, D, Z (zombie) ...
+  pid_t process_group = 0;           ///< field 5
+  double cpu_s = 0;                  ///< fields 14+15: utime + stime, whole clock ticks
+  double reaped_children_cpu_s = 0;  ///< fields 16+17: cutime + cstime
+  unsigned threads = 0;              ///< field 20
+};
+
+/// Process `pid`'s stat line, parsed; nullopt once it is gone (or unreadable).
+std::optional<ProcStat> read_proc_stat(pid_t pid);
+
+/// PIDs of the direct children of `pid` (from /proc/PID/task/*/children).
+std::vector<pid_t> child_pids(pid_t pid);
+
+}  // namespace echo::bench
