@@ -22,8 +22,8 @@
 //   that never reads holds one read's worth of memory, never more, and the
 //   loop stops reading from it (back-pressure through TCP).
 // - UDP (--udp): the loops share one socket, watched with EPOLLEXCLUSIVE,
-//   and echo in batches: one recvmmsg() and one sendmmsg() for up to 32
-//   datagrams (common/datagram_batch).
+//   and echo in batches: one recvmmsg() and one sendmmsg() for up to
+//   --udp-batch (32) datagrams (common/datagram_batch).
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -61,12 +61,13 @@ class EventLoop {
  public:
   // `listener` is the shared TCP listener, or with `datagrams` the shared
   // UDP socket, which every loop also watches with EPOLLEXCLUSIVE.
-  EventLoop(int listener, bool datagrams, int shutdown_fd, const SimulatedWork& work)
+  EventLoop(int listener, bool datagrams, unsigned udp_batch, int shutdown_fd,
+            const SimulatedWork& work)
       : epoll_(::epoll_create1(EPOLL_CLOEXEC)),
         listener_(listener),
         work_(work),
         buffer_(datagrams ? 0 : kReadBufferBytes),
-        datagrams_(datagrams ? std::make_unique<DatagramBatch>() : nullptr) {
+        datagrams_(datagrams ? std::make_unique<DatagramBatch>(udp_batch) : nullptr) {
     if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
     add(shutdown_fd, EPOLLIN, &shutdown_tag_);
     watch_listener();
@@ -87,7 +88,7 @@ class EventLoop {
         if (tag == &listener_tag_ && datagrams_) {
           // A few batches per wake-up, then the other events get their turn.
           for (int turn = 0; turn < kReadsPerTurn &&
-                             datagrams_->echo_waiting(listener_, work_) == DatagramBatch::kBatch;
+                             datagrams_->echo_waiting(listener_, work_) == datagrams_->batch();
                ++turn) {
           }
         } else if (tag == &listener_tag_) {
@@ -227,8 +228,8 @@ class EpollReactorServer final : public Server {
     const unsigned threads = std::max(1u, config_.threads);
     std::vector<std::unique_ptr<EventLoop>> loops;
     for (unsigned i = 0; i < threads; ++i) {
-      loops.push_back(
-          std::make_unique<EventLoop>(listener_.get(), config_.udp, shutdown_fd, config_.work));
+      loops.push_back(std::make_unique<EventLoop>(listener_.get(), config_.udp, config_.udp_batch,
+                                                  shutdown_fd, config_.work));
     }
     // Loop 0 runs on the main thread; the others on their own threads.
     boost::thread_group others;

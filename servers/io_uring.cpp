@@ -20,7 +20,7 @@
 // - Send: from the receive buffer; a short send is re-queued for the rest.
 // - Shutdown: a poll on the shutdown descriptor; then one cancel for
 //   everything in flight, and the loop ends once every operation reported.
-// - UDP (--udp): kDatagramSlots receive-then-send slots per ring, each a
+// - UDP (--udp): --udp-batch (32) receive-then-send slots per ring, each a
 //   recvmsg() answered by a sendmsg() to the sender: one system call submits
 //   and reaps many of them.
 // Where io_uring is unavailable (Linux before 5.19, seccomp, or
@@ -28,8 +28,6 @@
 
 #include <liburing.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <boost/thread/thread.hpp>
 #include <cerrno>
@@ -43,6 +41,7 @@
 #include "common/accept_backoff.hpp"
 #include "common/log.hpp"
 #include "common/provided_buffers.hpp"
+#include "common/uring_queue.hpp"
 #include "echo/socket_ops.hpp"
 #include "model_registry.hpp"
 
@@ -52,7 +51,6 @@ namespace {
 constexpr unsigned kQueueDepth = 1024;
 constexpr std::size_t kBufferBytes = std::size_t{16} * 1024;
 constexpr std::uint16_t kBufferGroup = 0;
-constexpr unsigned kDatagramSlots = 32;
 constexpr std::size_t kMaxDatagram = 65536;
 
 // Every submission's user_data points at one of these; `kind` says what completed.
@@ -81,41 +79,15 @@ struct Datagram : Operation {
   msghdr message{};
 };
 
-// A ring created disabled on the main thread (so that an unusable io_uring
-// fails start()) and enabled by the thread that will submit to it.
-struct Ring {
-  io_uring ring{};
-  Ring() {
-    // DEFER_TASKRUN runs completions' kernel work when this thread waits,
-    // not on interrupts; it needs Linux 6.1, so older kernels get the plain ring.
-    constexpr unsigned kFast = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    int error = io_uring_queue_init(kQueueDepth, &ring, IORING_SETUP_R_DISABLED | kFast);
-    if (error == -EINVAL) error = io_uring_queue_init(kQueueDepth, &ring, IORING_SETUP_R_DISABLED);
-    if (error < 0) {
-      throw StartError("io_uring is unavailable: " + error_text(-error) +
-                       " (it needs Linux 5.19 or later, and no seccomp filter or "
-                       "kernel.io_uring_disabled setting that blocks it)");
-    }
-  }
-  ~Ring() { io_uring_queue_exit(&ring); }
-  // liburing 2.3's io_uring_enable_rings(), which Debian's shared library
-  // does not export (it is missing from 2.3's symbol map).
-  void enable() {
-    if (::syscall(__NR_io_uring_register, ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) !=
-        0) {
-      throw std::system_error(errno, std::generic_category(), "IORING_REGISTER_ENABLE_RINGS");
-    }
-  }
-  Ring(const Ring&) = delete;
-  Ring& operator=(const Ring&) = delete;
-};
-
 class Loop {
  public:
   Loop(int listener, const ServerConfig& config)
-      : listener_(listener), udp_(config.udp), work_(config.work) {
+      : listener_(listener),
+        udp_(config.udp),
+        work_(config.work),
+        datagrams_(config.udp ? config.udp_batch : 0) {
     try {
-      buffers_.emplace(ring_.ring, config.ring_buffers, kBufferBytes, kBufferGroup);
+      buffers_.emplace(queue_.ring(), config.ring_buffers, kBufferBytes, kBufferGroup);
     } catch (const std::system_error& error) {
       throw StartError(std::string("io_uring is too old here (Linux 5.19 or later needed): ") +
                        error.what());
@@ -125,43 +97,22 @@ class Loop {
   // Serves until `shutdown_fd` becomes readable, then cancels what is in
   // flight and closes every connection it owns.
   void run(int shutdown_fd) {
-    ring_.enable();  // this thread is now the ring's only submitter
+    queue_.enable();  // this thread is now the ring's only submitter
     io_uring_prep_poll_add(next(&shutdown_), shutdown_fd, POLLIN);
     if (udp_) {
       for (auto& slot : datagrams_) receive(slot);
     } else {
       accept();
     }
-    while (!stopping_ || in_flight_ > 0) {
-      const int error = io_uring_submit_and_wait(&ring_.ring, 1);
-      if (error < 0 && error != -EINTR && error != -EBUSY) {
-        throw std::system_error(-error, std::generic_category(), "io_uring_submit_and_wait");
-      }
-      unsigned head = 0;
-      unsigned seen = 0;
-      io_uring_cqe* cqe = nullptr;
-      io_uring_for_each_cqe(&ring_.ring, head, cqe) {
-        ++seen;
-        if ((cqe->flags & IORING_CQE_F_MORE) == 0) --in_flight_;
-        complete(*static_cast<Operation*>(io_uring_cqe_get_data(cqe)), cqe->res, cqe->flags);
-      }
-      io_uring_cq_advance(&ring_.ring, seen);
+    while (!stopping_ || queue_.in_flight() > 0) {
+      queue_.submit_and_complete([this](void* tag, int result, unsigned flags) {
+        complete(*static_cast<Operation*>(tag), result, flags);
+      });
     }
   }
 
  private:
-  // The next free submission slot, tagged with `op`; submits what is queued
-  // when the queue is full.
-  io_uring_sqe* next(Operation* op) {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring_.ring);
-    if (sqe == nullptr) {
-      io_uring_submit(&ring_.ring);
-      sqe = io_uring_get_sqe(&ring_.ring);
-    }
-    io_uring_sqe_set_data(sqe, op);
-    ++in_flight_;
-    return sqe;
-  }
+  io_uring_sqe* next(Operation* op) { return queue_.next(op); }
 
   void accept() {
     io_uring_prep_multishot_accept(next(&accept_), listener_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -306,21 +257,20 @@ class Loop {
     }
   }
 
-  Ring ring_;
+  UringQueue queue_{kQueueDepth};
   std::optional<ProvidedBuffers> buffers_;
   int listener_;  // owned by IoUringServer: the TCP listener or the UDP socket
   bool udp_;
   const SimulatedWork& work_;
   bool stopping_ = false;
   bool ran_dry_ = false;
-  unsigned in_flight_ = 0;  // submitted operations that have not finished
   __kernel_timespec pause_{};
   Operation accept_{Operation::Kind::accept};
   Operation accept_pause_{Operation::Kind::accept_pause};
   Operation shutdown_{Operation::Kind::shutdown};
   Operation cancel_{Operation::Kind::cancel};
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
-  std::vector<Datagram> datagrams_ = std::vector<Datagram>(udp_ ? kDatagramSlots : 0);
+  std::vector<Datagram> datagrams_;
 };
 
 class IoUringServer final : public Server {

@@ -8,8 +8,8 @@
 #include <initializer_list>
 #include <unordered_set>
 
-#include "simulated_work.hpp"
 #include "echo/unique_fd.hpp"
+#include "simulated_work.hpp"
 
 namespace echo {
 

@@ -4,10 +4,15 @@
 
 namespace echo {
 
-DatagramBatch::DatagramBatch() : buffers_(kBatch * kMaxDatagram) {}
+DatagramBatch::DatagramBatch(std::size_t batch)
+    : batch_(batch),
+      buffers_(batch * kMaxDatagram),
+      iovecs_(batch),
+      peers_(batch),
+      messages_(batch) {}
 
 std::size_t DatagramBatch::echo_waiting(int fd, const SimulatedWork& work) {
-  for (std::size_t i = 0; i < kBatch; ++i) {
+  for (std::size_t i = 0; i < batch_; ++i) {
     iovecs_[i] = {buffers_.data() + i * kMaxDatagram, kMaxDatagram};
     messages_[i] = {};
     messages_[i].msg_hdr.msg_iov = &iovecs_[i];
@@ -15,7 +20,8 @@ std::size_t DatagramBatch::echo_waiting(int fd, const SimulatedWork& work) {
     messages_[i].msg_hdr.msg_name = &peers_[i];
     messages_[i].msg_hdr.msg_namelen = sizeof peers_[i];
   }
-  const int received = ::recvmmsg(fd, messages_.data(), kBatch, MSG_DONTWAIT, nullptr);
+  const int received =
+      ::recvmmsg(fd, messages_.data(), static_cast<unsigned>(batch_), MSG_DONTWAIT, nullptr);
   if (received <= 0) return 0;  // EAGAIN, or an ICMP error from an earlier reply
   const auto count = static_cast<std::size_t>(received);
   for (std::size_t i = 0; i < count; ++i) {

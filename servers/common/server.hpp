@@ -22,6 +22,7 @@ struct ServerConfig {
   unsigned processes = 16;           ///< prefork: children forked at start
   unsigned ring_buffers = 256;       ///< io-uring: provided receive buffers per ring
   bool udp = false;                  ///< serve UDP datagrams instead of TCP
+  unsigned udp_batch = 32;           ///< epoll-reactor, io-uring: datagrams per system call
   bool asio_shared_context = false;  ///< asio-coroutine: one io_context for all threads
   unsigned offload_threads = 0;      ///< asio-coroutine: run the per-message work on a pool
   SimulatedWork work;                ///< per message: --work-us, --block-us

@@ -99,6 +99,11 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   app.add_flag("-u,--udp", config.udp, "Serve UDP datagrams instead of TCP connections");
+  app.add_option("--udp-batch", config.udp_batch,
+                 "epoll-reactor: datagrams per recvmmsg()/sendmmsg(); io-uring: receives in "
+                 "flight per ring (1: no batching)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   std::string asio_contexts = "per-thread";
   app.add_option("--asio-contexts", asio_contexts,
                  "asio-coroutine: an io_context per I/O thread, or one shared by all")
