@@ -1,18 +1,30 @@
 #include "proc_stat.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 
 namespace echo::bench {
 
+std::optional<std::string> read_proc_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char chunk[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, chunk, sizeof chunk)) > 0) text.append(chunk, static_cast<std::size_t>(n));
+  ::close(fd);
+  if (n < 0) return std::nullopt;
+  return text;
+}
+
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto file = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!file) return std::nullopt;
+  const std::string& text = *file;
   // The command name (field 2) is in parentheses and may itself hold spaces
   // and parentheses: the fields start after the last ')'.
   const auto close = text.rfind(')');
@@ -36,7 +48,7 @@ std::vector<pid_t> child_pids(pid_t pid) {
   const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
   std::error_code error;
   for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
-    std::ifstream in(task.path() / "children");
+    std::istringstream in(read_proc_file(task.path() / "children").value_or(""));
     pid_t child = 0;
     while (in >> child) children.push_back(child);
   }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace echo::bench {
@@ -16,6 +17,13 @@ struct ProcStat {
   double reaped_children_cpu_s = 0;  ///< fields 16+17: cutime + cstime
   unsigned threads = 0;              ///< field 20
 };
+
+/// The whole of a small /proc file; nullopt when it cannot be read, for
+/// example because its process exited between open() and read(). (Through
+/// std::ifstream that read error is an exception from libstdc++'s
+/// basic_filebuf::underflow, which once ended an echo-bench case whose
+/// server's children were exiting.)
+std::optional<std::string> read_proc_file(const std::string& path);
 
 /// Process `pid`'s stat line, parsed; nullopt once it is gone (or unreadable).
 std::optional<ProcStat> read_proc_stat(pid_t pid);

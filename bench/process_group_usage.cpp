@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -12,8 +12,9 @@ namespace echo::bench {
 namespace {
 
 // The number after "Name:" in a /proc file made of "Name:  value kB" lines.
+// 0 when the file cannot be read (its process has exited).
 std::uint64_t field_value(const std::filesystem::path& file, const std::string& name) {
-  std::ifstream in(file);
+  std::istringstream in(read_proc_file(file).value_or(""));
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(name, 0) == 0) return std::stoull(line.substr(name.size()));
   }
@@ -29,7 +30,7 @@ std::uint64_t field_value(const std::filesystem::path& file, const std::string& 
 // for threaded servers.
 double process_cpu_seconds(const std::filesystem::path& dir, const ProcStat& stat) {
   double own = stat.cpu_s;
-  std::ifstream schedstat(dir / "schedstat");
+  std::istringstream schedstat(read_proc_file(dir / "schedstat").value_or(""));
   double leader_ns = 0;
   if (schedstat >> leader_ns) own = std::max(own, leader_ns / 1e9);
   return own + stat.reaped_children_cpu_s;

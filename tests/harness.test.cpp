@@ -3,12 +3,16 @@
 // per model producing every counter with sane values.
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <set>
 
 #include "bench_case.hpp"
 #include "case_runner.hpp"
 #include "launched_server.hpp"
+#include "proc_stat.hpp"
 #include "process_group_usage.hpp"
 #include "support/model_param.hpp"
 #include "support/server_process.hpp"
@@ -50,6 +54,25 @@ TEST(ProcessGroupUsage, PssCountsCopyOnWritePagesOnce) {
   EXPECT_GT(usage.pss_mib, 60.0);
   EXPECT_LT(usage.pss_mib, 80.0);
   burner.stop();
+}
+
+// A process that exits while the harness reads its /proc files is a value
+// (nullopt), never an exception out of the case.
+TEST(ProcStat, ReadsALiveProcessAndReturnsNothingForAGoneOne) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  ASSERT_GT(child, 0);
+  const auto live = read_proc_stat(child);
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->threads, 1u);
+  EXPECT_NE(live->state, 'Z');
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  EXPECT_FALSE(read_proc_stat(child).has_value());
+  EXPECT_FALSE(read_proc_file("/proc/" + std::to_string(child) + "/status").has_value());
 }
 
 TEST(LaunchedServer, SilentServerTimesOutWithAReason) {
