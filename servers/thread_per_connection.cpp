@@ -25,8 +25,8 @@
 #include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
 #include "common/log.hpp"
-#include "echo/socket_ops.hpp"
 #include "common/waker.hpp"
+#include "echo/socket_ops.hpp"
 #include "model_registry.hpp"
 
 namespace echo {

@@ -10,9 +10,9 @@
 
 #include "common/blocking_echo.hpp"
 #include "common/server_options.hpp"
+#include "common/waker.hpp"
 #include "echo/socket_ops.hpp"
 #include "echo/unique_fd.hpp"
-#include "common/waker.hpp"
 #include "support/echo_client.hpp"
 
 namespace echo {

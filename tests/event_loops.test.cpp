@@ -62,7 +62,7 @@ INSTANTIATE_TEST_SUITE_P(Models, EventLoop, ::testing::Values("epoll-reactor", "
 TEST(IoUring, RecoversWhenItsProvidedBuffersRunDry) {
   ServerProcess server({"--model", "io-uring", "--port", "0", "--ring-buffers", "1"});
   UniqueFd hog = connect_local(server.port());
-  const std::string block = random_bytes(64 * 1024, 7);
+  const std::string block = random_bytes(std::size_t{64} * 1024, 7);
   std::size_t pushed = 0;
   for (;;) {  // until the server stops taking data: its echo to us is stuck
     const std::size_t offset = pushed % block.size();  // the stream repeats `block`
@@ -84,7 +84,7 @@ TEST(IoUring, RecoversWhenItsProvidedBuffersRunDry) {
   {
     std::vector<std::jthread> clients;
     for (int i = 0; i < kClients; ++i) {
-      sent[i] = random_bytes(64 * 1024, static_cast<std::uint32_t>(i));
+      sent[i] = random_bytes(std::size_t{64} * 1024, static_cast<std::uint32_t>(i));
       clients.emplace_back([&, i] {
         UniqueFd fd = connect_local(server.port());
         echoed[i] = exchange(fd.get(), sent[i]);
@@ -99,7 +99,7 @@ TEST(IoUring, RecoversWhenItsProvidedBuffersRunDry) {
 
   // The hog reads at last: all it pushed comes back, in order.
   std::string back;
-  std::vector<char> chunk(256 * 1024);
+  std::vector<char> chunk(std::size_t{256} * 1024);
   pollfd readable{hog.get(), POLLIN, 0};
   while (back.size() < pushed && ::poll(&readable, 1, 30'000) == 1) {
     const ssize_t n = ::recv(hog.get(), chunk.data(), chunk.size(), 0);

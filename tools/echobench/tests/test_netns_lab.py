@@ -16,7 +16,7 @@ LAB_NAMES = ("echo-lab-hub", "echo-server", "echo-load-")
 
 
 def lab(*args: str, user: str | None = None) -> subprocess.CompletedProcess:
-    prefix = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] if user else []
+    prefix = ["setpriv", f"--reuid={user}", "--regid=65534", "--clear-groups"] if user else []
     return subprocess.run(prefix + [LAB, *args], capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -99,7 +99,9 @@ class NetnsLab(unittest.TestCase):
                                   capture_output=True, text=True, timeout=60, check=False)
         finally:
             server.terminate()
-            self.assertEqual(server.wait(timeout=10), 0)
+            status = server.wait(timeout=10)
+            server.stdout.close()
+        self.assertEqual(status, 0)
         result = json.loads(load.stdout)
         self.assertEqual(load.returncode, 0, load.stderr)
         self.assertGreater(result["messages"], 0)
