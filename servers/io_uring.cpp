@@ -247,8 +247,7 @@ class Loop {
   void datagram_done(Datagram& d, int result) {
     if (stopping_) return;
     if (!d.sending && result >= 0) {
-      std::uint64_t received = 0;
-      work_.after_read(static_cast<std::size_t>(result), received);
+      work_();  // once per datagram, as every model serving UDP does
       d.sending = true;
       d.iov.iov_len = static_cast<std::size_t>(result);
       io_uring_prep_sendmsg(next(&d), listener_, &d.message, 0);

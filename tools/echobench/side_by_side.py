@@ -18,20 +18,24 @@ class Entrant:
     argv: list[str]  # with "{port}" where the port goes
     ready_line: bool  # echo-server prints one; outside servers are polled
 
-    def start(self, cpus: list[int], wrapper: list[str] | None = None) -> Server:
+    def start(self, cpus: list[int], wrapper: list[str] | None = None, netns: str | None = None) -> Server:
+        """Starts it pinned to `cpus`, under `wrapper` (valgrind), in network
+        namespace `netns` if given (tools/netns-lab's)."""
         port = free_port()
         argv = [a.replace("{port}", str(port)) for a in self.argv]
-        return Server.start(pinned(cpus, (wrapper or []) + argv), port=None if self.ready_line else port)
+        enter = ["ip", "netns", "exec", netns] if netns else []
+        return Server.start(pinned(cpus, enter + (wrapper or []) + argv), port=None if self.ready_line else port)
 
 
-def parse_entrant(spec: str, build: str) -> Entrant:
+def parse_entrant(spec: str, build: str, host: str = "127.0.0.1") -> Entrant:
+    """MODEL [OPTIONS] (echo-server, listening on `host`) or NAME=COMMAND."""
     head = spec.split(" ", 1)[0]
     if "=" in head:
         name, command = spec.split("=", 1)
         return Entrant(name, shlex.split(command.replace("{build}", build)), False)
     words = shlex.split(spec)
-    return Entrant(" ".join(words), [f"{build}/servers/echo-server", "--model", words[0], "--port", "{port}"]
-                   + words[1:], True)
+    return Entrant(" ".join(words), [f"{build}/servers/echo-server", "--model", words[0], "--host", host,
+                                     "--port", "{port}"] + words[1:], True)
 
 
 def check(result: dict, what: str) -> None:

@@ -38,8 +38,8 @@ class Parsing(unittest.TestCase):
     def test_a_model_with_options_runs_echo_server(self):
         entrant = side_by_side.parse_entrant("io-uring --threads 1", "b")
         self.assertEqual(entrant.name, "io-uring --threads 1")
-        self.assertEqual(entrant.argv, ["b/servers/echo-server", "--model", "io-uring", "--port", "{port}",
-                                        "--threads", "1"])
+        self.assertEqual(entrant.argv, ["b/servers/echo-server", "--model", "io-uring", "--host", "127.0.0.1",
+                                        "--port", "{port}", "--threads", "1"])
         self.assertTrue(entrant.ready_line)
 
     def test_an_outside_server_is_name_equals_command(self):
