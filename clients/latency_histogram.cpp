@@ -45,6 +45,19 @@ void LatencyHistogram::record(std::int64_t value_ns) {
   sum_squares_ += d * d;
 }
 
+void LatencyHistogram::record_at_index(std::size_t index, std::uint64_t count) {
+  if (count == 0) return;
+  counts_.at(index) += count;
+  total_ += count;
+  min_ = std::min(min_, lowest_in_bucket(index));
+  max_ = std::max(max_, highest_in_bucket(index));
+  const double middle = (static_cast<double>(lowest_in_bucket(index)) +
+                         static_cast<double>(highest_in_bucket(index))) /
+                        2;
+  sum_ += middle * static_cast<double>(count);
+  sum_squares_ += middle * middle * static_cast<double>(count);
+}
+
 void LatencyHistogram::merge(const LatencyHistogram& other) {
   for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
   total_ += other.total_;

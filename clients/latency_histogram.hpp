@@ -27,6 +27,10 @@ class LatencyHistogram {
 
   /// Records one value; negative values count as 0, huge ones as kMaxValueNs.
   void record(std::int64_t value_ns);
+  /// Adds `count` values in bucket `index`, as a decoded log gives them: min
+  /// and max become the bucket's bounds, and the mean takes the bucket's
+  /// middle (HdrHistogram's own convention for counts without values).
+  void record_at_index(std::size_t index, std::uint64_t count);
   /// Adds every count of `other` (same layout) to this one.
   void merge(const LatencyHistogram& other);
   /// Removes the counts of `earlier`, a past copy of this histogram (or of
