@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <regex>
@@ -26,8 +27,10 @@
 #include "cpu_split.hpp"
 #include "echo/finite_check.hpp"
 #include "finite_json_reporter.hpp"
+#include "host_agent.hpp"
 #include "launched_server.hpp"
 #include "live_servers.hpp"
+#include "remote_run.hpp"
 
 namespace {
 
@@ -42,7 +45,7 @@ struct Progress {
 };
 
 void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSettings& settings,
-             Progress& progress) {
+             const echo::bench::RemoteRun* remote, Progress& progress) {
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Benchmark's loop idiom
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.started).count();
@@ -52,7 +55,8 @@ void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSett
             : 0;
     std::fprintf(stderr, "echo-bench: [%zu/%zu] %s (about %.0f s left)\n", progress.done + 1,
                  progress.total, bench_case.name().c_str(), left);
-    const echo::bench::CaseResult result = echo::bench::run_case(bench_case, settings);
+    const echo::bench::CaseResult result = remote ? remote->run_case(bench_case, settings)
+                                                  : echo::bench::run_case(bench_case, settings);
     if (!result.ok) {
       state.SkipWithError(result.error.c_str());
       std::fprintf(stderr, "echo-bench: FAILED %s: %s\n", bench_case.name().c_str(),
@@ -117,6 +121,42 @@ bool has_flag(const std::vector<std::string>& words, const std::string& flag) {
                      [&](const std::string& w) { return w.rfind(flag, 0) == 0; });
 }
 
+// `echo-bench --agent [--agent-cpus LIST] [--agent-max-fds N] [-- SERVER...]`:
+// what echo-bench --remote starts on each host (host_agent.hpp). Not for
+// people: its options are parsed by hand and it speaks a line protocol.
+int run_agent(int argc, char** argv) {
+  echo::bench::AgentOptions options;
+  for (int i = 2; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "--") {
+      options.server_argv.assign(argv + i + 1, argv + argc);
+      break;
+    }
+    if (i + 1 >= argc) {
+      std::cerr << "echo-bench --agent: " << word << " needs a value\n";
+      return 2;
+    }
+    if (word == "--agent-cpus") {
+      options.cpus = echo::bench::parse_cpu_list(argv[++i]);
+    } else if (word == "--agent-max-fds") {
+      options.max_fds = static_cast<unsigned>(std::stoul(argv[++i]));
+    } else {
+      std::cerr << "echo-bench --agent: unknown option " << word << "\n";
+      return 2;
+    }
+  }
+  return echo::bench::run_host_agent(options);
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
 int run_bench(int argc, char** argv) {
   std::string matrix = "default";
   std::vector<std::string> custom_specs;
@@ -164,6 +204,26 @@ int run_bench(int argc, char** argv) {
   app.add_option("--server-extra-args", server_extra_args,
                  "Extra echo-server arguments for every case, e.g. '--block-us 10' (tools/gate's "
                  "qualification injects a slowdown with '--work-us 0.5')");
+  // Across hosts (remote_run.hpp).
+  std::string remote_kind, load_hosts;
+  echo::bench::RemoteSettings remote_settings;
+  app.add_option("--remote", remote_kind,
+                 "Run the server and the load on other hosts: ssh (SSH destinations) or netns "
+                 "(network namespaces here, see tools/netns-lab)")
+      ->check(CLI::IsMember({"ssh", "netns"}));
+  app.add_option("--server-host", remote_settings.server_host,
+                 "With --remote: the host that runs the server (and measures its cost)");
+  app.add_option("--load-hosts", load_hosts,
+                 "With --remote: H1,H2,...: one echo-load per host, connections split among "
+                 "them, histograms merged");
+  app.add_option("--server-addr", remote_settings.server_addr,
+                 "With --remote: the server's address as the load hosts reach it (default: the "
+                 "namespace's address, or the ssh destination's HostName)");
+  app.add_option("--remote-dir", remote_settings.remote_dir,
+                 "With --remote: directory of echo-server, echo-load and echo-bench on the hosts "
+                 "(default: the same paths as here)");
+  app.add_option("--ssh-config", remote_settings.ssh_config,
+                 "With --remote ssh: an ssh_config file (ssh -F)");
   app.footer(
       "Google Benchmark's flags pass through, e.g. --benchmark_filter=REGEX,\n"
       "--benchmark_out=FILE --benchmark_out_format=json. Cases run in random\n"
@@ -178,6 +238,18 @@ int run_bench(int argc, char** argv) {
     return 0;
   } catch (const CLI::ParseError& error) {
     std::cerr << "echo-bench: " << error.what() << "\n";
+    return 2;
+  }
+  remote_settings.load_hosts = split_commas(load_hosts);
+  const bool remote = !remote_kind.empty();
+  if (remote != !remote_settings.server_host.empty() ||
+      remote != !remote_settings.load_hosts.empty()) {
+    std::cerr << "echo-bench: --remote, --server-host and --load-hosts go together\n";
+    return 2;
+  }
+  if (remote && (!custom_specs.empty() || python_servers)) {
+    std::cerr << "echo-bench: --remote runs echo-server's models only (not --server-cmd or "
+                 "--python-servers)\n";
     return 2;
   }
   const echo::bench::MatrixTiming timing = echo::bench::matrix_timing(matrix);
@@ -206,6 +278,7 @@ int run_bench(int argc, char** argv) {
       }
     }
     placement = echo::bench::choose_placement(server_cpus, client_cpus, unpinned);
+    if (remote_kind == "ssh") placement.mode = "unpinned";  // other machines: their CPUs
     if (placement.mode != "unpinned") {
       settings.server_cpus = placement.cpus.server;
       echo::bench::pin_this_process(placement.cpus.client);
@@ -223,8 +296,30 @@ int run_bench(int argc, char** argv) {
   for (std::string word; extra_words >> word;) settings.server_extra_args.push_back(word);
   raise_descriptor_limit();
 
+  // Across hosts: every host checked before the first case; cases that run
+  // on one host only are left out, and said so.
+  static std::unique_ptr<echo::bench::RemoteRun> remote_run;
+  std::map<std::string, std::string> remote_context;
+  std::vector<BenchCase> cases = echo::bench::build_matrix(matrix, custom_servers, slo_us);
+  if (remote) {
+    remote_settings.kind =
+        remote_kind == "ssh" ? echo::bench::RemoteKind::ssh : echo::bench::RemoteKind::netns;
+    remote_settings.echo_load = ECHO_LOAD_PATH;
+    remote_settings.echo_bench = std::filesystem::read_symlink("/proc/self/exe").string();
+    if (placement.mode != "unpinned") remote_settings.load_cpus = placement.cpus.client;
+    remote_run = std::make_unique<echo::bench::RemoteRun>(remote_settings);
+    remote_context = remote_run->context(settings.duration_s);
+    const auto local_only = std::remove_if(cases.begin(), cases.end(), [](const BenchCase& c) {
+      return !echo::bench::runs_remotely(c);
+    });
+    if (local_only != cases.end()) {
+      std::cerr << "echo-bench: --remote runs the message cases; left out: "
+                << std::distance(local_only, cases.end())
+                << " idle-scale, churn and slo-capacity cases\n";
+    }
+    cases.erase(local_only, cases.end());
+  }
   static Progress progress;
-  const std::vector<BenchCase> cases = echo::bench::build_matrix(matrix, custom_servers, slo_us);
   progress.total = count_selected(cases, app.remaining()) * static_cast<std::size_t>(repetitions);
   std::map<std::string, std::string> context_extra = {
       {"matrix", matrix},
@@ -249,7 +344,7 @@ int run_bench(int argc, char** argv) {
   for (const BenchCase& bench_case : cases) {
     benchmark::RegisterBenchmark(bench_case.name().c_str(),
                                  [bench_case, settings](benchmark::State& state) {
-                                   run_one(state, bench_case, settings, progress);
+                                   run_one(state, bench_case, settings, remote_run.get(), progress);
                                  })
         ->UseManualTime()
         ->Iterations(1)
@@ -274,6 +369,7 @@ int run_bench(int argc, char** argv) {
     }
   }
 
+  context_extra.insert(remote_context.begin(), remote_context.end());
   for (const auto& [key, value] : echo::bench::run_context(context_extra))
     benchmark::AddCustomContext(key, value);
 
@@ -315,6 +411,7 @@ int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the blocked signals.
   const echo::bench::SignalCleanup cleanup;
   try {
+    if (argc > 1 && std::string(argv[1]) == "--agent") return run_agent(argc, argv);
     return run_bench(argc, argv);
   } catch (const std::exception& error) {  // e.g. the server binary is missing
     std::cerr << "echo-bench: " << error.what() << "\n";

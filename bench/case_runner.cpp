@@ -65,29 +65,6 @@ std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& sett
   return argv;
 }
 
-namespace {
-
-LaunchedServer launch(const BenchCase& c, const RunSettings& settings) {
-  LaunchOptions options;
-  options.cpus = settings.server_cpus;
-  options.max_fds = std::max(4096u, 2 * c.connections + 256);
-  return c.server_command.empty() ? LaunchedServer::start(server_argv(c, settings), options)
-                                  : LaunchedServer::start_command(c.server_command, options);
-}
-
-LoadConfig load_config(const BenchCase& c, const RunSettings& settings, std::uint16_t port) {
-  LoadConfig config;
-  config.port = port;
-  config.udp = c.udp;
-  config.connections = c.connections;
-  config.size = c.size;
-  config.duration_s = settings.duration_s;
-  config.warmup_s = settings.warmup_s;
-  config.threads = std::min(settings.client_threads, c.connections);
-  config.interval_s = 0;
-  return config;
-}
-
 std::string load_failure(const LoadResult& r) {
   if (r.totals.connected < r.config.connections) {
     return "only " + std::to_string(r.totals.connected) + " of " +
@@ -128,6 +105,29 @@ void add_latency_counters(CaseResult& out, const LatencyHistogram& h) {
   out.counters["p99_us"] = static_cast<double>(h.value_at_percentile(99)) / 1e3;
   out.counters["p999_us"] = static_cast<double>(h.value_at_percentile(99.9)) / 1e3;
   out.counters["max_us"] = static_cast<double>(h.max()) / 1e3;
+}
+
+namespace {
+
+LaunchedServer launch(const BenchCase& c, const RunSettings& settings) {
+  LaunchOptions options;
+  options.cpus = settings.server_cpus;
+  options.max_fds = std::max(4096u, 2 * c.connections + 256);
+  return c.server_command.empty() ? LaunchedServer::start(server_argv(c, settings), options)
+                                  : LaunchedServer::start_command(c.server_command, options);
+}
+
+LoadConfig load_config(const BenchCase& c, const RunSettings& settings, std::uint16_t port) {
+  LoadConfig config;
+  config.port = port;
+  config.udp = c.udp;
+  config.connections = c.connections;
+  config.size = c.size;
+  config.duration_s = settings.duration_s;
+  config.warmup_s = settings.warmup_s;
+  config.threads = std::min(settings.client_threads, c.connections);
+  config.interval_s = 0;
+  return config;
 }
 
 CaseResult run_messages(const BenchCase& c, const RunSettings& settings,

@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "bench_case.hpp"
+#include "latency_histogram.hpp"
+#include "load_config.hpp"
+#include "process_group_usage.hpp"
 
 namespace echo::bench {
 
@@ -37,6 +40,15 @@ struct CaseResult {
 };
 
 CaseResult run_case(const BenchCase& bench_case, const RunSettings& settings);
+
+/// The server's cost counters (server_cpu_us_per_msg, ..._pss_mib,
+/// ..._threads, ..._processes, context switches) between two samples.
+void add_server_counters(CaseResult& out, const ProcessGroupUsage& start,
+                         const ProcessGroupUsage& end, double items);
+/// p50_us, p99_us, p999_us and max_us of a latency histogram.
+void add_latency_counters(CaseResult& out, const LatencyHistogram& h);
+/// Why a load run must not count ("" if it may).
+std::string load_failure(const LoadResult& r);
 
 /// The echo-server command line run_case uses for a case (the effective
 /// arguments, for the run's context).

@@ -30,6 +30,7 @@ pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
   const pid_t pid = ::fork();
   if (pid == 0) {
     if (options.new_process_group) ::setpgid(0, 0);
+    if (options.stdin_fd >= 0) ::dup2(options.stdin_fd, STDIN_FILENO);
     ::dup2(stdout_fd, STDOUT_FILENO);
     ::dup2(err_fd, STDERR_FILENO);
     if (!options.cpus.empty()) ::sched_setaffinity(0, sizeof cpus, &cpus);

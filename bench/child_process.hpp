@@ -15,6 +15,7 @@ struct SpawnOptions {
   bool new_process_group = true;    ///< so the whole tree can be measured and killed
   std::vector<int> cpus;            ///< pin to these CPUs (empty: no pinning)
   std::optional<unsigned> max_fds;  ///< RLIMIT_NOFILE for the child
+  int stdin_fd = -1;                ///< the child's standard input (-1: ours)
 };
 
 /// fork + exec `argv` (searching PATH) with standard output on `stdout_fd`

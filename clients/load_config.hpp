@@ -40,6 +40,13 @@ struct LoadConfig {
   OutputFormat format = OutputFormat::text;
   std::string hgrm_path;  ///< write the corrected histogram here
   std::string hlog_path;  ///< write an HdrHistogram interval log here
+  /// Start the load (warm-up, then the window) at this wall-clock time,
+  /// seconds since the Unix epoch, once every connection is open; 0 = as
+  /// soon as they are. How several load hosts start together (echo-bench
+  /// --load-hosts); a run whose connections open more than a tenth of the
+  /// window after it fails (`start_late_s`), as its window would not line
+  /// up with the others'.
+  double start_at_unix_s = 0;
 
   [[nodiscard]] bool open_loop() const { return rate > 0; }
 };
@@ -108,6 +115,7 @@ struct LoadResult {
   WorkerStats totals;
   double elapsed_s = 0;                    ///< length of the measured window
   double client_cpu_s = 0;                 ///< this process's user+sys CPU inside the window
+  double start_late_s = 0;                 ///< how late the load started after --start-at
   std::vector<IntervalSummary> intervals;  ///< empty when config.interval_s is 0
 
   [[nodiscard]] double msgs_per_s() const {

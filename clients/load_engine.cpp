@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <cmath>
 #include <ostream>
 #include <thread>
 #include <vector>
@@ -127,10 +128,16 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
   // Every thread connects, then all meet here; the completion step (run by
   // one thread while the others wait) fixes the window they all use.
   RunWindow window;
+  double start_late_s = 0;
   std::barrier connected(static_cast<std::ptrdiff_t>(threads) + 1, [&]() noexcept {
     unsigned total = 0;
     for (const auto& worker : workers) total += worker->stats().connected;
     window.start_ns = now_ns() + kStartDelayNs;
+    if (config.start_at_unix_s > 0) {  // the wall clock says when; the steady clock keeps time
+      const double ahead_s = config.start_at_unix_s - unix_time_s();
+      start_late_s = std::max(0.0, -ahead_s);
+      window.start_ns = now_ns() + std::max<std::int64_t>(0, std::llround(ahead_s * 1e9));
+    }
     window.measure_start_ns = window.start_ns + static_cast<std::int64_t>(config.warmup_s * 1e9);
     window.measure_end_ns =
         total == 0 ? window.start_ns
@@ -168,6 +175,7 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
   result.config = config;
   result.elapsed_s = static_cast<double>(window.measure_end_ns - window.measure_start_ns) / 1e9;
   result.client_cpu_s = cpu_end - cpu_start;
+  result.start_late_s = start_late_s;
   for (const auto& worker : workers) {
     const WorkerStats& s = worker->stats();
     result.totals.connected += s.connected;

@@ -82,6 +82,12 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
   app.add_option("--hlog", c.hlog_path,
                  "Write an HdrHistogram interval log here: one V2 compressed histogram (ns) per "
                  "--interval, for HistogramLogReader/HistogramLogProcessor");
+  app.add_option("--start-at", c.start_at_unix_s,
+                 "Begin the load (warm-up, then the window) at this wall-clock time, seconds "
+                 "since the Unix epoch, once every connection is open: how several load hosts "
+                 "start together. Opening the connections later than a tenth of the window "
+                 "past it fails the run")
+      ->check(kFiniteNumber & CLI::Range(0.0, 1e11));
   app.footer(
       "Exit status: 0 when every connection opened, ran without error, every echoed byte\n"
       "matched and (open loop) every message due in the window was answered; 1 otherwise\n"

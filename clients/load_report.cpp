@@ -46,6 +46,8 @@ std::vector<Field> result_fields(const LoadResult& r) {
       {"rate", c.rate},
       {"duration_s", r.elapsed_s},
       {"warmup_s", c.warmup_s},
+      {"start_at_unix_s", c.start_at_unix_s},
+      {"start_late_s", r.start_late_s},
       {"messages", r.totals.messages},
       {"bytes", r.bytes()},
       {"errors", e.total()},
@@ -146,6 +148,11 @@ std::vector<std::string> failure_reasons(const LoadResult& r) {
   if (c.udp && r.loss_pct() > c.max_loss_pct) {
     why.push_back(fixed(r.loss_pct(), 2) + " % of datagrams lost, more than --max-loss " +
                   fixed(c.max_loss_pct, 2) + " %");
+  }
+  if (c.start_at_unix_s > 0 && r.start_late_s > c.duration_s / 10) {
+    why.push_back("the connections opened " + fixed(r.start_late_s, 3) +
+                  " s after --start-at, more than a tenth of the window: its window would not "
+                  "line up with other load hosts'");
   }
   if (r.totals.connected < c.connections) {
     why.push_back("only " + std::to_string(r.totals.connected) + " of " +

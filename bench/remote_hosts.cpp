@@ -1,0 +1,230 @@
+#include "remote_hosts.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <utility>
+
+#include "child_process.hpp"
+
+namespace echo::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// Kills what we started locally for a host (the program itself in a
+// namespace; the ssh client otherwise) and reaps it.
+void kill_and_reap(pid_t pid) {
+  ::killpg(pid, SIGKILL);
+  wait_for_exit(pid, 5000ms);
+}
+
+}  // namespace
+
+std::string shell_quote(const std::string& word) {
+  std::string quoted = "'";
+  for (const char c : word) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+std::vector<std::string> RemoteHost::command(const std::vector<std::string>& argv) const {
+  if (access_->kind == RemoteKind::netns) {
+    std::vector<std::string> full = {"ip", "netns", "exec", name_};
+    full.insert(full.end(), argv.begin(), argv.end());
+    return full;
+  }
+  // BatchMode: never ask for a password (a missing key is an error, not a
+  // hang). One control connection per host, kept for a minute after the
+  // last use, so each case's commands do not each pay for a handshake.
+  std::vector<std::string> full = {"ssh",
+                                   "-T",
+                                   "-o",
+                                   "BatchMode=yes",
+                                   "-o",
+                                   "LogLevel=ERROR",
+                                   "-o",
+                                   "ControlMaster=auto",
+                                   "-o",
+                                   "ControlPersist=60",
+                                   "-o",
+                                   "ControlPath=" + access_->control_dir + "/%C"};
+  if (!access_->ssh_config.empty()) full.insert(full.end(), {"-F", access_->ssh_config});
+  full.push_back(name_);
+  std::string line;
+  for (const std::string& word : argv) {
+    if (!line.empty()) line += ' ';
+    line += shell_quote(word);
+  }
+  full.push_back(line);
+  return full;
+}
+
+CollectedProcess::CollectedProcess(const std::vector<std::string>& argv)
+    : out_path_(make_temp_file()), err_path_(make_temp_file()) {
+  const int out_fd = ::open(out_path_.c_str(), O_WRONLY | O_CLOEXEC);
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  SpawnOptions options;
+  options.stdin_fd = null_fd;
+  try {
+    pid_ = spawn_process(argv, out_fd, err_path_, options);
+  } catch (...) {
+    ::close(out_fd);
+    ::close(null_fd);
+    throw;
+  }
+  ::close(out_fd);
+  ::close(null_fd);
+}
+
+CollectedProcess::CollectedProcess(CollectedProcess&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      out_path_(std::move(other.out_path_)),
+      err_path_(std::move(other.err_path_)) {}
+
+CollectedProcess::~CollectedProcess() {
+  if (pid_ > 0) kill_and_reap(pid_);
+  std::error_code ignored;
+  if (!out_path_.empty()) std::filesystem::remove(out_path_, ignored);
+  if (!err_path_.empty()) std::filesystem::remove(err_path_, ignored);
+}
+
+CommandOutput CollectedProcess::finish(std::chrono::milliseconds timeout) {
+  CommandOutput output;
+  output.status = wait_for_exit(pid_, timeout);
+  if (!output.status) kill_and_reap(pid_);
+  pid_ = -1;
+  output.out = read_whole_file(out_path_);
+  output.err = trimmed(read_whole_file(err_path_));
+  return output;
+}
+
+CommandOutput run_on(const RemoteHost& host, const std::vector<std::string>& argv,
+                     std::chrono::milliseconds timeout) {
+  return CollectedProcess(host.command(argv)).finish(timeout);
+}
+
+CommandOutput run_here(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  return CollectedProcess(argv).finish(timeout);
+}
+
+RemoteTempDir::RemoteTempDir(const RemoteHost& host) : host_(host) {
+  const CommandOutput made = run_on(host, {"mktemp", "-d", "/tmp/echo-bench.XXXXXX"});
+  path_ = trimmed(made.out);
+  if (!made.ok() || path_.empty()) {
+    throw std::runtime_error("cannot make a temporary directory on " + host.name() + ": " +
+                             made.err);
+  }
+}
+
+RemoteTempDir::~RemoteTempDir() { run_on(host_, {"rm", "-rf", path_}); }
+
+AgentChannel::AgentChannel(const RemoteHost& host, const std::vector<std::string>& agent_argv,
+                           std::chrono::milliseconds ready_timeout)
+    : host_(host), err_path_(make_temp_file()) {
+  // Both ends close on exec, so no other child keeps the agent's input open.
+  int in_pipe[2], out_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
+    ::close(in_pipe[0]);
+    ::close(in_pipe[1]);
+    throw std::runtime_error("pipe2 failed");
+  }
+  SpawnOptions options;
+  options.stdin_fd = in_pipe[0];
+  pid_ = spawn_process(host.command(agent_argv), out_pipe[1], err_path_, options);
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  to_agent_ = in_pipe[1];
+  from_agent_ = out_pipe[0];
+  ::signal(SIGPIPE, SIG_IGN);  // a dead agent is an error from write, not our death
+  std::string ready;
+  try {
+    ready = read_line(ready_timeout);
+  } catch (const std::runtime_error&) {
+    shut_down();
+    throw;
+  }
+  if (ready.rfind("ready ", 0) != 0) {
+    const std::string why = ready.rfind("error ", 0) == 0 ? ready.substr(6) : ready;
+    shut_down();
+    throw std::runtime_error("on " + host.name() + ": " + why);
+  }
+  port_ = static_cast<std::uint16_t>(std::stoi(ready.substr(6)));
+}
+
+AgentChannel::~AgentChannel() { shut_down(); }
+
+void AgentChannel::shut_down() {
+  if (to_agent_ >= 0) ::close(std::exchange(to_agent_, -1));
+  if (from_agent_ >= 0) ::close(std::exchange(from_agent_, -1));
+  if (pid_ > 0) {
+    // The agent stops its server (SIGTERM, then SIGKILL after 2 s) and exits.
+    if (!wait_for_exit(pid_, 5000ms)) kill_and_reap(pid_);
+    pid_ = -1;
+  }
+  if (!err_path_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(std::exchange(err_path_, ""), ignored);
+  }
+}
+
+std::string AgentChannel::read_line(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (const auto newline = buffered_.find('\n'); newline != std::string::npos) {
+      std::string line = buffered_.substr(0, newline);
+      buffered_.erase(0, newline + 1);
+      return line;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd pfd{from_agent_, POLLIN, 0};
+    char chunk[512];
+    ssize_t n = -1;
+    if (left.count() > 0 && ::poll(&pfd, 1, static_cast<int>(left.count())) > 0) {
+      n = ::read(from_agent_, chunk, sizeof chunk);
+    }
+    if (n <= 0) {
+      throw std::runtime_error("the agent on " + host_.name() +
+                               (n == 0 ? " exited" : " did not answer within " +
+                                                         std::to_string(timeout.count()) + " ms") +
+                               "; its stderr: " + trimmed(read_whole_file(err_path_)));
+    }
+    buffered_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+std::string AgentChannel::request(const std::string& line, std::chrono::milliseconds timeout) {
+  const std::string text = line + "\n";
+  if (::write(to_agent_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    throw std::runtime_error("the agent on " + host_.name() + " is gone; its stderr: " +
+                             trimmed(read_whole_file(err_path_)));
+  }
+  return read_line(timeout);
+}
+
+void close_control_connection(const RemoteHost& host, const RemoteAccess& access) {
+  if (access.kind != RemoteKind::ssh) return;
+  std::vector<std::string> argv = {"ssh", "-o", "ControlPath=" + access.control_dir + "/%C", "-O",
+                                   "exit"};
+  if (!access.ssh_config.empty()) argv.insert(argv.end(), {"-F", access.ssh_config});
+  argv.push_back(host.name());
+  run_here(argv, 5000ms);
+}
+
+}  // namespace echo::bench

@@ -1,0 +1,357 @@
+#include "remote_run.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "clock_offset.hpp"
+#include "cpu_split.hpp"
+#include "echo/clock.hpp"
+#include "hdr_log_reader.hpp"
+
+namespace echo::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+void sleep_until_unix(double when_s) {
+  const double left = when_s - unix_time_s();
+  if (left > 0) std::this_thread::sleep_for(std::chrono::duration<double>(left));
+}
+
+ClockOffset measure_clock_offset(AgentChannel& agent, const std::string& host) {
+  std::vector<ClockProbe> probes;
+  for (int i = 0; i < 7; ++i) {
+    ClockProbe probe;
+    probe.sent_s = unix_time_s();
+    const std::string answer = agent.request("time");
+    probe.received_s = unix_time_s();
+    if (answer.rfind("time ", 0) != 0) {
+      throw std::runtime_error("the agent on " + host + " answered '" + answer + "' to time");
+    }
+    probe.remote_s = std::stod(answer.substr(5));
+    probes.push_back(probe);
+  }
+  return estimate_clock_offset(probes);
+}
+
+// One sample of the server's cost on its host; a server that died says so.
+struct ServerSample {
+  ProcessGroupUsage usage;
+  std::string died;  ///< "exited with status ...: stderr" if it is gone
+};
+
+ServerSample sample_server(AgentChannel& agent, const std::string& host) {
+  const std::string answer = agent.request("sample");
+  ServerSample sample;
+  std::istringstream words(answer);
+  std::string kind;
+  words >> kind;
+  if (kind == "usage") {
+    ProcessGroupUsage& u = sample.usage;
+    words >> u.cpu_s >> u.context_switches >> u.pss_mib >> u.pss_anon_mib >> u.threads >>
+        u.processes;
+    if (words) return sample;
+  } else if (kind == "exited") {
+    int status = 0;
+    words >> status;
+    std::string rest;
+    std::getline(words, rest);
+    sample.died = "the server on " + host + " exited with status " + std::to_string(status) +
+                  " during the case; its stderr:" + rest;
+    return sample;
+  }
+  throw std::runtime_error("the agent on " + host + " answered '" + answer + "' to sample");
+}
+
+// What one load host measured.
+struct HostLoad {
+  nlohmann::json report;  ///< echo-load's JSON
+  LatencyHistogram merged;
+  std::string error;
+};
+
+std::string load_host_error(const CommandOutput& run, const nlohmann::json& report) {
+  std::string why;
+  if (report.is_object() && report.contains("error")) {
+    for (const auto& message : report["error"]["messages"]) {
+      if (!why.empty()) why += "; ";
+      why += message.get<std::string>();
+    }
+  }
+  if (why.empty()) why = run.err.empty() ? "no output" : run.err;
+  if (!run.status) return "did not finish in time; " + why;
+  return "exit status " + std::to_string(*run.status) + ": " + why;
+}
+
+double number(const nlohmann::json& report, const char* key) {
+  return report.contains(key) && report[key].is_number() ? report[key].get<double>() : 0.0;
+}
+
+// The address of a namespace on the lab network, or the host name an ssh
+// destination resolves to.
+std::string find_server_address(const RemoteHost& host, const RemoteSettings& s) {
+  if (s.kind == RemoteKind::netns) {
+    const CommandOutput out = run_on(host, {"ip", "-o", "-4", "addr", "show", "scope", "global"});
+    std::smatch match;
+    static const std::regex inet(R"(inet (\d+\.\d+\.\d+\.\d+)/)");
+    if (out.ok() && std::regex_search(out.out, match, inet)) return match[1].str();
+    throw std::runtime_error("namespace " + host.name() +
+                             " has no global IPv4 address (give --server-addr): " + out.err);
+  }
+  std::vector<std::string> argv = {"ssh", "-G"};
+  if (!s.ssh_config.empty()) argv.insert(argv.end(), {"-F", s.ssh_config});
+  argv.push_back(host.name());
+  const CommandOutput out = run_here(argv, 10s);
+  std::smatch match;
+  static const std::regex hostname(R"((^|\n)hostname (\S+))");
+  if (out.ok() && std::regex_search(out.out, match, hostname)) return match[2].str();
+  throw std::runtime_error("cannot resolve ssh destination " + host.name() + ": " + out.err);
+}
+
+}  // namespace
+
+bool runs_remotely(const BenchCase& c) {
+  return c.server_command.empty() &&
+         (c.scenario == Scenario::throughput || c.scenario == Scenario::latency ||
+          c.scenario == Scenario::cpu_work || c.scenario == Scenario::blocking_work);
+}
+
+RemoteRun::RemoteRun(RemoteSettings settings) : settings_(std::move(settings)) {
+  access_.kind = settings_.kind;
+  access_.ssh_config = settings_.ssh_config;
+  if (access_.kind == RemoteKind::ssh) {
+    std::string dir = (std::filesystem::temp_directory_path() / "echo-bench-ssh.XXXXXX").string();
+    if (!::mkdtemp(dir.data())) throw std::runtime_error("mkdtemp failed");
+    access_.control_dir = dir;
+  }
+  server_ = std::make_unique<RemoteHost>(settings_.server_host, &access_);
+  for (const std::string& name : settings_.load_hosts)
+    loads_.push_back(std::make_unique<RemoteHost>(name, &access_));
+  // Every host must answer before the first case (this also opens ssh's
+  // control connections).
+  std::vector<const RemoteHost*> all = {server_.get()};
+  for (const auto& load : loads_) all.push_back(load.get());
+  for (const RemoteHost* host : all) {
+    const CommandOutput out = run_on(*host, {on_host(settings_.echo_load), "--version"}, 30s);
+    if (!out.ok()) {
+      throw std::runtime_error("cannot run " + on_host(settings_.echo_load) + " on " +
+                               host->name() + ": " + (out.err.empty() ? "timed out" : out.err));
+    }
+  }
+  if (settings_.server_addr.empty()) settings_.server_addr = find_server_address(*server_, settings_);
+}
+
+RemoteRun::~RemoteRun() {
+  if (access_.kind != RemoteKind::ssh) return;
+  close_control_connection(*server_, access_);
+  for (const auto& load : loads_) close_control_connection(*load, access_);
+  std::error_code ignored;
+  std::filesystem::remove_all(access_.control_dir, ignored);
+}
+
+std::string RemoteRun::on_host(const std::string& local_path) const {
+  if (settings_.remote_dir.empty()) return local_path;
+  return (std::filesystem::path(settings_.remote_dir) /
+          std::filesystem::path(local_path).filename())
+      .string();
+}
+
+std::map<std::string, std::string> RemoteRun::context(double window_s) const {
+  std::map<std::string, std::string> context = {
+      {"remote", settings_.kind == RemoteKind::ssh ? "ssh" : "netns"},
+      {"server_host", settings_.server_host},
+      {"server_addr", settings_.server_addr},
+      {"load_hosts", std::to_string(loads_.size())}};
+  for (std::size_t i = 0; i < loads_.size(); ++i) {
+    const std::string key = "load_host_" + std::to_string(i + 1);
+    context[key] = loads_[i]->name();
+    AgentChannel agent(*loads_[i], {on_host(settings_.echo_bench), "--agent"});
+    const ClockOffset clock = measure_clock_offset(agent, loads_[i]->name());
+    char text[96];
+    std::snprintf(text, sizeof text, "%+.3f ms +/- %.3f ms", clock.offset_s * 1e3,
+                  clock.uncertainty_s * 1e3);
+    context[key + "_clock_offset"] = text;
+    if (std::string why = clock_offset_refusal(loads_[i]->name(), clock, window_s); !why.empty())
+      throw std::runtime_error(why);
+  }
+  return context;
+}
+
+CaseResult RemoteRun::run_case(const BenchCase& c, const RunSettings& run) const {
+  CaseResult out = measure(c, run);
+  out.ok = out.error.empty();
+  return out;
+}
+
+CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const {
+  CaseResult out;
+  if (!runs_remotely(c)) {
+    out.error = "this case runs on one host only, not with --remote";
+    return out;
+  }
+  const auto hosts = static_cast<unsigned>(loads_.size());
+  if (c.connections < hosts) {
+    out.error = std::to_string(c.connections) + " connections cannot be split over " +
+                std::to_string(hosts) + " load hosts";
+    return out;
+  }
+  try {
+    // The server, under its agent, on its host.
+    std::vector<std::string> agent_argv = {on_host(settings_.echo_bench), "--agent"};
+    if (settings_.kind == RemoteKind::netns && !run.server_cpus.empty())
+      agent_argv.insert(agent_argv.end(), {"--agent-cpus", cpu_list_text(run.server_cpus)});
+    agent_argv.insert(agent_argv.end(), {"--agent-max-fds",
+                                         std::to_string(std::max(4096u, 2 * c.connections + 256)),
+                                         "--"});
+    std::vector<std::string> server = server_argv(c, run);
+    server[0] = on_host(server[0]);
+    server.insert(server.end(), {"--host", settings_.server_addr});
+    agent_argv.insert(agent_argv.end(), server.begin(), server.end());
+    AgentChannel server_agent(*server_, agent_argv);
+
+    // Each load host's clock, then one start time for all, in each one's clock.
+    std::vector<ClockOffset> clocks;
+    double worst_offset_ms = 0;
+    for (const auto& load : loads_) {
+      AgentChannel agent(*load, {on_host(settings_.echo_bench), "--agent"});
+      clocks.push_back(measure_clock_offset(agent, load->name()));
+      worst_offset_ms = std::max(worst_offset_ms, std::abs(clocks.back().offset_s) * 1e3);
+      if (std::string why = clock_offset_refusal(load->name(), clocks.back(), run.duration_s);
+          !why.empty()) {
+        out.error = why;
+        return out;
+      }
+    }
+    std::vector<std::unique_ptr<RemoteTempDir>> dirs;
+    for (const auto& load : loads_) dirs.push_back(std::make_unique<RemoteTempDir>(*load));
+    const unsigned most = c.connections / hosts + 1;
+    const double start_s = unix_time_s() + 0.5 + 0.0005 * most;  // time to start and connect
+    std::vector<CollectedProcess> loads;
+    std::vector<unsigned> threads;
+    for (unsigned i = 0; i < hosts; ++i) {
+      const unsigned connections = c.connections / hosts + (i < c.connections % hosts ? 1 : 0);
+      threads.push_back(std::min(run.client_threads, connections));
+      std::vector<std::string> argv;
+      if (settings_.kind == RemoteKind::netns && !settings_.load_cpus.empty())
+        argv = {"taskset", "-c", cpu_list_text(settings_.load_cpus)};
+      char start_at[32];
+      std::snprintf(start_at, sizeof start_at, "%.6f", start_s + clocks[i].offset_s);
+      argv.insert(argv.end(),
+                  {on_host(settings_.echo_load), "--host", settings_.server_addr, "--port",
+                   std::to_string(server_agent.port()), "--connections",
+                   std::to_string(connections), "--size", std::to_string(c.size), "--duration",
+                   std::to_string(run.duration_s), "--warmup", std::to_string(run.warmup_s),
+                   "--threads", std::to_string(threads.back()), "--format", "json", "--hlog",
+                   dirs[i]->path() + "/latency.hlog", "--start-at", start_at});
+      if (c.udp) argv.push_back("--udp");
+      if (c.scenario == Scenario::latency) {
+        argv.insert(argv.end(), {"--rate", std::to_string(c.rate * connections / c.connections)});
+      }
+      loads.push_back(start_on(*loads_[i], argv));
+    }
+
+    // The server's cost over the window, sampled on its host.
+    sleep_until_unix(start_s + run.warmup_s);
+    const ServerSample begin = sample_server(server_agent, server_->name());
+    sleep_until_unix(start_s + run.warmup_s + run.duration_s);
+    const ServerSample end = begin.died.empty() ? sample_server(server_agent, server_->name()) : begin;
+
+    std::vector<HostLoad> results(hosts);
+    std::string load_errors;
+    const auto patience = std::chrono::seconds(30);  // answer and stall timeouts, and slack
+    for (unsigned i = 0; i < hosts; ++i) {
+      const CommandOutput done = loads[i].finish(patience);
+      HostLoad& r = results[i];
+      r.report = nlohmann::json::parse(done.out, nullptr, false);
+      if (!done.ok() || !r.report.is_object()) {
+        r.error = load_host_error(done, r.report);
+      } else {
+        const CommandOutput hlog = run_on(*loads_[i], {"cat", dirs[i]->path() + "/latency.hlog"});
+        std::istringstream text(hlog.out);
+        try {
+          if (!hlog.ok()) throw std::runtime_error(hlog.err);
+          for (const LatencyHistogram& interval : read_hlog(text)) r.merged.merge(interval);
+        } catch (const std::runtime_error& error) {
+          r.error = std::string("its .hlog: ") + error.what();
+        }
+      }
+      if (!r.error.empty()) {
+        if (!load_errors.empty()) load_errors += "; ";
+        load_errors.append("load host ").append(loads_[i]->name()).append(": ").append(r.error);
+      }
+    }
+    dirs.clear();  // removed before the server stops, so a failure below leaves none
+
+    const std::string stopped = server_agent.request("stop", 15s);
+    std::string server_error = !end.died.empty() ? end.died : "";
+    if (server_error.empty() && stopped.rfind("stopped 0", 0) != 0) {
+      server_error = "the server on " + server_->name() + " ended badly: " + stopped;
+    }
+    out.error = server_error;
+    if (!load_errors.empty()) out.error.append(out.error.empty() ? "" : "; ").append(load_errors);
+    if (!out.error.empty()) return out;
+
+    // Merged: counts summed, histograms added, each host's rate beside the total.
+    LatencyHistogram merged;
+    double messages = 0, lost = 0, client_cpu_s = 0, worst_util = 0, window_s = 0;
+    double connected = 0, errors = 0, mismatches = 0;
+    for (unsigned i = 0; i < hosts; ++i) {
+      const nlohmann::json& r = results[i].report;
+      merged.merge(results[i].merged);
+      const double host_messages = number(r, "messages");
+      const double cpu_s = number(r, "client_cpu_us_per_msg") * host_messages / 1e6;
+      const double util = cpu_s / std::max(number(r, "duration_s"), 1e-9) / threads[i];
+      const std::string prefix = "host" + std::to_string(i + 1) + "_";
+      out.counters[prefix + "msgs_per_s"] = number(r, "msgs_per_s");
+      out.counters[prefix + "p99_us"] = number(r, "p99_us");
+      out.counters[prefix + "client_cpu_util"] = util;
+      messages += host_messages;
+      lost += number(r, "lost");
+      client_cpu_s += cpu_s;
+      worst_util = std::max(worst_util, util);
+      window_s = std::max(window_s, number(r, "duration_s"));
+      connected += number(r, "connected");
+      errors += number(r, "errors");
+      mismatches += number(r, "mismatches");
+    }
+    if (messages == 0) {
+      out.error = "no message was answered in the window";
+      return out;
+    }
+    out.seconds = window_s;
+    out.items = static_cast<std::uint64_t>(messages);
+    out.bytes = out.items * c.size;
+    out.counters["msgs_per_s"] = messages / window_s;
+    out.counters["bytes_per_s"] = messages / window_s * static_cast<double>(c.size);
+    add_latency_counters(out, merged);
+    if (c.scenario == Scenario::latency) out.counters["target_msgs_per_s"] = c.rate;
+    if (c.udp) out.counters["loss_pct"] = 100 * lost / std::max(lost + messages, 1.0);
+    out.counters["client_cpu_us_per_msg"] = client_cpu_s * 1e6 / messages;
+    // The busiest host decides; load hosts that are namespaces pinned to the
+    // same CPUs share them, so their sum counts against those CPUs too.
+    if (settings_.kind == RemoteKind::netns && !settings_.load_cpus.empty()) {
+      worst_util = std::max(worst_util, client_cpu_s / window_s /
+                                            static_cast<double>(settings_.load_cpus.size()));
+    }
+    out.counters["client_cpu_util"] = worst_util;
+    out.counters["client_bound"] = worst_util >= run.client_bound_at ? 1 : 0;
+    out.counters["errors"] = errors;
+    out.counters["mismatches"] = mismatches;
+    out.counters["connected"] = connected;
+    out.counters["load_hosts"] = hosts;
+    out.counters["clock_offset_ms"] = worst_offset_ms;
+    add_server_counters(out, begin.usage, end.usage, messages);
+  } catch (const std::exception& error) {
+    out = CaseResult{};
+    out.error = error.what();
+  }
+  return out;
+}
+
+}  // namespace echo::bench
