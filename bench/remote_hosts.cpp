@@ -52,18 +52,12 @@ std::vector<std::string> RemoteHost::command(const std::vector<std::string>& arg
   // BatchMode: never ask for a password (a missing key is an error, not a
   // hang). One control connection per host, kept for a minute after the
   // last use, so each case's commands do not each pay for a handshake.
-  std::vector<std::string> full = {"ssh",
-                                   "-T",
-                                   "-o",
-                                   "BatchMode=yes",
-                                   "-o",
-                                   "LogLevel=ERROR",
-                                   "-o",
-                                   "ControlMaster=auto",
-                                   "-o",
-                                   "ControlPersist=60",
-                                   "-o",
-                                   "ControlPath=" + access_->control_dir + "/%C"};
+  std::vector<std::string> full = {"ssh", "-T",
+                                   "-o",  "BatchMode=yes",
+                                   "-o",  "LogLevel=ERROR",
+                                   "-o",  "ControlMaster=auto",
+                                   "-o",  "ControlPersist=60",
+                                   "-o",  "ControlPath=" + access_->control_dir + "/%C"};
   if (!access_->ssh_config.empty()) full.insert(full.end(), {"-F", access_->ssh_config});
   full.push_back(name_);
   std::string line;
@@ -192,7 +186,8 @@ std::string AgentChannel::read_line(std::chrono::milliseconds timeout) {
       buffered_.erase(0, newline + 1);
       return line;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd pfd{from_agent_, POLLIN, 0};
     char chunk[512];
     ssize_t n = -1;
@@ -200,10 +195,11 @@ std::string AgentChannel::read_line(std::chrono::milliseconds timeout) {
       n = ::read(from_agent_, chunk, sizeof chunk);
     }
     if (n <= 0) {
-      throw std::runtime_error("the agent on " + host_.name() +
-                               (n == 0 ? " exited" : " did not answer within " +
-                                                         std::to_string(timeout.count()) + " ms") +
-                               "; its stderr: " + trimmed(read_whole_file(err_path_)));
+      throw std::runtime_error(
+          "the agent on " + host_.name() +
+          (n == 0 ? " exited"
+                  : " did not answer within " + std::to_string(timeout.count()) + " ms") +
+          "; its stderr: " + trimmed(read_whole_file(err_path_)));
     }
     buffered_.append(chunk, static_cast<std::size_t>(n));
   }
@@ -212,8 +208,8 @@ std::string AgentChannel::read_line(std::chrono::milliseconds timeout) {
 std::string AgentChannel::request(const std::string& line, std::chrono::milliseconds timeout) {
   const std::string text = line + "\n";
   if (::write(to_agent_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    throw std::runtime_error("the agent on " + host_.name() + " is gone; its stderr: " +
-                             trimmed(read_whole_file(err_path_)));
+    throw std::runtime_error("the agent on " + host_.name() +
+                             " is gone; its stderr: " + trimmed(read_whole_file(err_path_)));
   }
   return read_line(timeout);
 }

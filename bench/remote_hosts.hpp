@@ -35,7 +35,8 @@ std::string shell_quote(const std::string& word);
 
 class RemoteHost {
  public:
-  RemoteHost(std::string name, const RemoteAccess* access) : name_(std::move(name)), access_(access) {}
+  RemoteHost(std::string name, const RemoteAccess* access)
+      : name_(std::move(name)), access_(access) {}
   [[nodiscard]] const std::string& name() const { return name_; }
   /// The local command that runs `argv` on this host.
   [[nodiscard]] std::vector<std::string> command(const std::vector<std::string>& argv) const;

@@ -144,7 +144,8 @@ RemoteRun::RemoteRun(RemoteSettings settings) : settings_(std::move(settings)) {
                                host->name() + ": " + (out.err.empty() ? "timed out" : out.err));
     }
   }
-  if (settings_.server_addr.empty()) settings_.server_addr = find_server_address(*server_, settings_);
+  if (settings_.server_addr.empty())
+    settings_.server_addr = find_server_address(*server_, settings_);
 }
 
 RemoteRun::~RemoteRun() {
@@ -206,9 +207,9 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     std::vector<std::string> agent_argv = {on_host(settings_.echo_bench), "--agent"};
     if (settings_.kind == RemoteKind::netns && !run.server_cpus.empty())
       agent_argv.insert(agent_argv.end(), {"--agent-cpus", cpu_list_text(run.server_cpus)});
-    agent_argv.insert(agent_argv.end(), {"--agent-max-fds",
-                                         std::to_string(std::max(4096u, 2 * c.connections + 256)),
-                                         "--"});
+    agent_argv.insert(
+        agent_argv.end(),
+        {"--agent-max-fds", std::to_string(std::max(4096u, 2 * c.connections + 256)), "--"});
     std::vector<std::string> server = server_argv(c, run);
     server[0] = on_host(server[0]);
     server.insert(server.end(), {"--host", settings_.server_addr});
@@ -242,13 +243,27 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
         argv = {"taskset", "-c", cpu_list_text(settings_.load_cpus)};
       char start_at[32];
       std::snprintf(start_at, sizeof start_at, "%.6f", start_s + clocks[i].offset_s);
-      argv.insert(argv.end(),
-                  {on_host(settings_.echo_load), "--host", settings_.server_addr, "--port",
-                   std::to_string(server_agent.port()), "--connections",
-                   std::to_string(connections), "--size", std::to_string(c.size), "--duration",
-                   std::to_string(run.duration_s), "--warmup", std::to_string(run.warmup_s),
-                   "--threads", std::to_string(threads.back()), "--format", "json", "--hlog",
-                   dirs[i]->path() + "/latency.hlog", "--start-at", start_at});
+      argv.insert(argv.end(), {on_host(settings_.echo_load),
+                               "--host",
+                               settings_.server_addr,
+                               "--port",
+                               std::to_string(server_agent.port()),
+                               "--connections",
+                               std::to_string(connections),
+                               "--size",
+                               std::to_string(c.size),
+                               "--duration",
+                               std::to_string(run.duration_s),
+                               "--warmup",
+                               std::to_string(run.warmup_s),
+                               "--threads",
+                               std::to_string(threads.back()),
+                               "--format",
+                               "json",
+                               "--hlog",
+                               dirs[i]->path() + "/latency.hlog",
+                               "--start-at",
+                               start_at});
       if (c.udp) argv.push_back("--udp");
       if (c.scenario == Scenario::latency) {
         argv.insert(argv.end(), {"--rate", std::to_string(c.rate * connections / c.connections)});
@@ -260,7 +275,8 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     sleep_until_unix(start_s + run.warmup_s);
     const ServerSample begin = sample_server(server_agent, server_->name());
     sleep_until_unix(start_s + run.warmup_s + run.duration_s);
-    const ServerSample end = begin.died.empty() ? sample_server(server_agent, server_->name()) : begin;
+    const ServerSample end =
+        begin.died.empty() ? sample_server(server_agent, server_->name()) : begin;
 
     std::vector<HostLoad> results(hosts);
     std::string load_errors;
@@ -336,8 +352,8 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     // The busiest host decides; load hosts that are namespaces pinned to the
     // same CPUs share them, so their sum counts against those CPUs too.
     if (settings_.kind == RemoteKind::netns && !settings_.load_cpus.empty()) {
-      worst_util = std::max(worst_util, client_cpu_s / window_s /
-                                            static_cast<double>(settings_.load_cpus.size()));
+      worst_util = std::max(
+          worst_util, client_cpu_s / window_s / static_cast<double>(settings_.load_cpus.size()));
     }
     out.counters["client_cpu_util"] = worst_util;
     out.counters["client_bound"] = worst_util >= run.client_bound_at ? 1 : 0;

@@ -24,11 +24,11 @@ struct RemoteSettings {
   RemoteKind kind = RemoteKind::netns;
   std::string server_host;
   std::vector<std::string> load_hosts;
-  std::string server_addr;  ///< where the load hosts reach the server (empty: found out)
-  std::string remote_dir;   ///< the binaries' directory on the hosts (empty: the same paths)
-  std::string ssh_config;   ///< ssh -F
-  std::string echo_load;    ///< local path of echo-load
-  std::string echo_bench;   ///< local path of echo-bench (the agent)
+  std::string server_addr;     ///< where the load hosts reach the server (empty: found out)
+  std::string remote_dir;      ///< the binaries' directory on the hosts (empty: the same paths)
+  std::string ssh_config;      ///< ssh -F
+  std::string echo_load;       ///< local path of echo-load
+  std::string echo_bench;      ///< local path of echo-bench (the agent)
   std::vector<int> load_cpus;  ///< netns: pin each echo-load here (empty: no pinning)
 };
 

@@ -12,10 +12,12 @@ ECHO_BUILD_PACKAGES=(
   libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev zlib1g-dev
   liburing-dev pkg-config
 )
-ECHO_TEST_PACKAGES=(socat netcat-openbsd python3 python3-matplotlib python3-numpy iproute2 iputils-ping)
+ECHO_TEST_PACKAGES=(socat netcat-openbsd python3 python3-matplotlib python3-numpy iproute2 iputils-ping
+  openssh-server openssh-client)
 # tools/netns-lab: namespaces, veth, bridge and shaping (ip, tc), and ping to
-# check the lab works.
-ECHO_LAB_PACKAGES=(iproute2 iputils-ping)
+# check the lab works; echo-bench --remote ssh needs the ssh client (its test
+# runs an OpenSSH server in the lab).
+ECHO_LAB_PACKAGES=(iproute2 iputils-ping openssh-client)
 # What turns results into the report, charts and claims (tools/bench-report,
 # tools/plot, tools/compare-claims).
 ECHO_REPORT_PACKAGES=(python3 python3-matplotlib python3-numpy)
