@@ -1,5 +1,6 @@
 #include "live_servers.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,8 @@
 #include <map>
 #include <mutex>
 #include <thread>
+
+#include "child_process.hpp"
 
 namespace echo::bench {
 namespace {
@@ -22,6 +25,11 @@ std::mutex& registry_mutex() {
 std::map<pid_t, std::string>& registry() {  // group -> its temporary file
   static std::map<pid_t, std::string> groups;
   return groups;
+}
+
+std::map<const void*, Leftovers>& leftovers() {
+  static std::map<const void*, Leftovers> owned;
+  return owned;
 }
 
 std::atomic<bool> watching{false};
@@ -44,6 +52,28 @@ sigset_t stop_signals() {
     std::error_code ignored;
     std::filesystem::remove(temp_file, ignored);
   }
+  for (const auto& [owner, left] : leftovers()) {
+    if (left.group > 0) {
+      ::killpg(left.group, SIGKILL);
+      ::waitpid(left.group, nullptr, 0);
+    }
+  }
+  for (const auto& [owner, left] : leftovers()) {
+    if (left.command.empty()) continue;
+    const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    try {
+      const pid_t pid = spawn_process(left.command, null_fd, "/dev/null", {});
+      if (!wait_for_exit(pid, std::chrono::seconds(10))) ::killpg(pid, SIGKILL);
+    } catch (const std::exception&) {  // fork failed: nothing more to do on the way out
+    }
+    ::close(null_fd);
+  }
+  for (const auto& [owner, left] : leftovers()) {
+    for (const std::string& file : left.files) {
+      std::error_code ignored;
+      std::filesystem::remove(file, ignored);
+    }
+  }
   std::fprintf(stderr, "echo-bench: stopped by signal %d; stopped %zu server(s)\n", signal,
                registry().size());
   std::fflush(stderr);
@@ -60,6 +90,16 @@ void remember_server(pid_t group, const std::string& temp_file) {
 void forget_server(pid_t group) {
   std::lock_guard lock(registry_mutex());
   registry().erase(group);
+}
+
+void remember_leftovers(const void* owner, Leftovers left) {
+  std::lock_guard lock(registry_mutex());
+  leftovers()[owner] = std::move(left);
+}
+
+void forget_leftovers(const void* owner) {
+  std::lock_guard lock(registry_mutex());
+  leftovers().erase(owner);
 }
 
 SignalCleanup::SignalCleanup() {

@@ -6,12 +6,26 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace echo::bench {
 
 /// LaunchedServer records each group it starts, and forgets it once stopped.
 void remember_server(pid_t group, const std::string& temp_file);
 void forget_server(pid_t group);
+
+/// What else a signal must not leave behind (echo-bench --remote): a process
+/// group to kill (the local end of a load host's echo-load), a command to run
+/// (removing a host's temporary directory) and local files to remove. Kept
+/// under `owner` until forgotten; on a signal, every group is killed first,
+/// then every command runs (up to 10 s each), then the files go.
+struct Leftovers {
+  pid_t group = -1;
+  std::vector<std::string> command;
+  std::vector<std::string> files;
+};
+void remember_leftovers(const void* owner, Leftovers leftovers);
+void forget_leftovers(const void* owner);
 
 /// Call first in main, before any thread exists: blocks SIGINT, SIGTERM and
 /// SIGHUP in every thread and watches for them on one thread of its own. On

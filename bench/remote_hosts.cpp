@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "child_process.hpp"
+#include "live_servers.hpp"
 
 namespace echo::bench {
 namespace {
@@ -84,14 +85,11 @@ CollectedProcess::CollectedProcess(const std::vector<std::string>& argv)
   }
   ::close(out_fd);
   ::close(null_fd);
+  remember_leftovers(this, {pid_, {}, {out_path_, err_path_}});
 }
 
-CollectedProcess::CollectedProcess(CollectedProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)),
-      out_path_(std::move(other.out_path_)),
-      err_path_(std::move(other.err_path_)) {}
-
 CollectedProcess::~CollectedProcess() {
+  forget_leftovers(this);
   if (pid_ > 0) kill_and_reap(pid_);
   std::error_code ignored;
   if (!out_path_.empty()) std::filesystem::remove(out_path_, ignored);
@@ -103,6 +101,7 @@ CommandOutput CollectedProcess::finish(std::chrono::milliseconds timeout) {
   output.status = wait_for_exit(pid_, timeout);
   if (!output.status) kill_and_reap(pid_);
   pid_ = -1;
+  remember_leftovers(this, {-1, {}, {out_path_, err_path_}});  // reaped: only the files are left
   output.out = read_whole_file(out_path_);
   output.err = trimmed(read_whole_file(err_path_));
   return output;
@@ -124,9 +123,13 @@ RemoteTempDir::RemoteTempDir(const RemoteHost& host) : host_(host) {
     throw std::runtime_error("cannot make a temporary directory on " + host.name() + ": " +
                              made.err);
   }
+  remember_leftovers(this, {-1, host.command({"rm", "-rf", path_}), {}});
 }
 
-RemoteTempDir::~RemoteTempDir() { run_on(host_, {"rm", "-rf", path_}); }
+RemoteTempDir::~RemoteTempDir() {
+  forget_leftovers(this);
+  run_on(host_, {"rm", "-rf", path_});
+}
 
 AgentChannel::AgentChannel(const RemoteHost& host, const std::vector<std::string>& agent_argv,
                            std::chrono::milliseconds ready_timeout)
@@ -146,6 +149,8 @@ AgentChannel::AgentChannel(const RemoteHost& host, const std::vector<std::string
   ::close(out_pipe[1]);
   to_agent_ = in_pipe[1];
   from_agent_ = out_pipe[0];
+  // Never killed on a signal: closing its input (our exit does) lets it stop its server.
+  remember_leftovers(this, {-1, {}, {err_path_}});
   ::signal(SIGPIPE, SIG_IGN);  // a dead agent is an error from write, not our death
   std::string ready;
   try {
@@ -165,6 +170,7 @@ AgentChannel::AgentChannel(const RemoteHost& host, const std::vector<std::string
 AgentChannel::~AgentChannel() { shut_down(); }
 
 void AgentChannel::shut_down() {
+  forget_leftovers(this);
   if (to_agent_ >= 0) ::close(std::exchange(to_agent_, -1));
   if (from_agent_ >= 0) ::close(std::exchange(from_agent_, -1));
   if (pid_ > 0) {

@@ -9,12 +9,15 @@
 // itself in a namespace) if it is dropped early; RemoteTempDir removes its
 // directory on the host; AgentChannel closes the agent's input, which makes
 // the agent (host_agent.hpp) stop its server, on every exit path, including
-// echo-bench being killed (the pipe closes with the process).
+// echo-bench being killed (the pipe closes with the process). The first two
+// also register with live_servers.hpp, so SIGINT, SIGTERM and SIGHUP do the
+// same (SIGKILL cannot: a load host's echo-load then ends with its window).
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,9 +62,8 @@ struct CommandOutput {
 class CollectedProcess {
  public:
   explicit CollectedProcess(const std::vector<std::string>& argv);
-  CollectedProcess(CollectedProcess&& other) noexcept;
-  CollectedProcess& operator=(CollectedProcess&&) = delete;
-  CollectedProcess(const CollectedProcess&) = delete;
+  CollectedProcess(const CollectedProcess&) = delete;  // registered by address (live_servers)
+  CollectedProcess& operator=(const CollectedProcess&) = delete;
   ~CollectedProcess();
   /// Waits for it to exit (killing it after `timeout`) and returns what it said.
   CommandOutput finish(std::chrono::milliseconds timeout);
@@ -72,8 +74,9 @@ class CollectedProcess {
 };
 
 /// Starts `argv` on `host`.
-inline CollectedProcess start_on(const RemoteHost& host, const std::vector<std::string>& argv) {
-  return CollectedProcess(host.command(argv));
+inline std::unique_ptr<CollectedProcess> start_on(const RemoteHost& host,
+                                                  const std::vector<std::string>& argv) {
+  return std::make_unique<CollectedProcess>(host.command(argv));
 }
 
 /// Runs `argv` here, or on `host`, to completion.

@@ -233,7 +233,7 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     for (const auto& load : loads_) dirs.push_back(std::make_unique<RemoteTempDir>(*load));
     const unsigned most = c.connections / hosts + 1;
     const double start_s = unix_time_s() + 0.5 + 0.0005 * most;  // time to start and connect
-    std::vector<CollectedProcess> loads;
+    std::vector<std::unique_ptr<CollectedProcess>> loads;
     std::vector<unsigned> threads;
     for (unsigned i = 0; i < hosts; ++i) {
       const unsigned connections = c.connections / hosts + (i < c.connections % hosts ? 1 : 0);
@@ -282,7 +282,7 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     std::string load_errors;
     const auto patience = std::chrono::seconds(30);  // answer and stall timeouts, and slack
     for (unsigned i = 0; i < hosts; ++i) {
-      const CommandOutput done = loads[i].finish(patience);
+      const CommandOutput done = loads[i]->finish(patience);
       HostLoad& r = results[i];
       r.report = nlohmann::json::parse(done.out, nullptr, false);
       if (!done.ok() || !r.report.is_object()) {

@@ -3,12 +3,13 @@
 // on a host (the end-to-end runs, which need root, are in
 // tools/echobench/tests/test_remote_bench.py).
 
+#include "remote_hosts.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "clock_offset.hpp"
-#include "remote_hosts.hpp"
 
 namespace echo::bench {
 namespace {
@@ -17,7 +18,7 @@ TEST(ClockOffset, TheShortestRoundTripDecides) {
   // The host's clock is 40 ms ahead. The slow probe's answer sat 30 ms in a
   // queue on the way back, which would read as 25 ms off.
   const std::vector<ClockProbe> probes = {
-      {100.000, 100.045, 100.040},  // round trip 40 ms: ahead by 25 ms +/- 20 ms
+      {100.000, 100.045, 100.040},   // round trip 40 ms: ahead by 25 ms +/- 20 ms
       {101.000, 101.0405, 101.001},  // round trip 1 ms: ahead by 40 ms +/- 0.5 ms
   };
   const ClockOffset clock = estimate_clock_offset(probes);
@@ -45,7 +46,7 @@ TEST(ClockOffset, MoreThanATenthOfTheWindowIsRefused) {
 TEST(RemoteHost, ANamespaceIsEnteredWithIpNetnsExec) {
   const RemoteAccess access{RemoteKind::netns, "", ""};
   const RemoteHost host("echo-load-1", &access);
-  const std::vector<std::string> expected = {"ip", "netns", "exec", "echo-load-1",
+  const std::vector<std::string> expected = {"ip",        "netns",  "exec", "echo-load-1",
                                              "echo-load", "--size", "64"};
   EXPECT_EQ(host.command({"echo-load", "--size", "64"}), expected);
 }

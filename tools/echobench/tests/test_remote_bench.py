@@ -64,6 +64,10 @@ class RemoteBench(unittest.TestCase):
             return done.returncode, json.load(file)
 
     def assert_nothing_left(self, *namespaces: str):
+        # Stopping a server takes up to its 2 s grace after SIGTERM.
+        deadline = time.monotonic() + 10
+        while any(namespace_pids(n) for n in namespaces) and time.monotonic() < deadline:
+            time.sleep(0.1)
         for name in namespaces:
             self.assertEqual(namespace_pids(name), [], f"processes left in {name}")
         self.assertEqual(set(remote_temp_dirs()) - self.dirs_before, set(), "remote temporary files left")
@@ -132,6 +136,19 @@ class RemoteBench(unittest.TestCase):
         [case] = report["benchmarks"]
         self.assertIn("the server on echo-server exited with status 137 during the case", case["error_message"])
         self.assert_nothing_left("echo-server", "echo-load-1")
+
+    def test_an_interrupted_run_leaves_nothing(self):
+        bench = subprocess.Popen([BENCH, *QUICK, "--benchmark_filter=^throughput/tcp/epoll-reactor/", "--duration", "5",
+                                  "--server-host", "echo-server", "--load-hosts", "echo-load-1,echo-load-2",
+                                  "--remote", "netns"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not namespace_pids("echo-load-2") and time.monotonic() < deadline:  # the load is running
+            time.sleep(0.05)
+        self.assertTrue(namespace_pids("echo-load-2"), "the load never started")
+        bench.send_signal(2)
+        _, stderr = bench.communicate(timeout=60)
+        self.assertEqual(bench.returncode, 130, stderr)
+        self.assert_nothing_left("echo-server", "echo-load-1", "echo-load-2")
 
     @unittest.skipUnless(os.path.exists("/usr/sbin/sshd") and shutil.which("ssh-keygen"), "needs openssh-server")
     def test_over_ssh(self):
