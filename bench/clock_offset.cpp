@@ -8,15 +8,16 @@ namespace echo::bench {
 
 ClockOffset estimate_clock_offset(const std::vector<ClockProbe>& probes) {
   if (probes.empty()) throw std::invalid_argument("no clock probe to estimate an offset from");
-  const ClockProbe* best = nullptr;
+  const auto round_trip = [](const ClockProbe& p) { return p.received_s - p.sent_s; };
+  const ClockProbe* best = &probes.front();
   for (const ClockProbe& probe : probes) {
-    if (probe.received_s < probe.sent_s) {
+    if (round_trip(probe) < 0) {
       throw std::invalid_argument("a clock probe came back before it was sent");
     }
-    if (!best || probe.received_s - probe.sent_s < best->received_s - best->sent_s) best = &probe;
+    if (round_trip(probe) < round_trip(*best)) best = &probe;
   }
-  const double round_trip = best->received_s - best->sent_s;
-  return {best->remote_s - (best->sent_s + round_trip / 2), round_trip / 2};
+  const double half = round_trip(*best) / 2;
+  return {best->remote_s - (best->sent_s + half), half};
 }
 
 std::string clock_offset_refusal(const std::string& host, const ClockOffset& clock,

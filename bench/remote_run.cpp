@@ -24,6 +24,13 @@ void sleep_until_unix(double when_s) {
   if (left > 0) std::this_thread::sleep_for(std::chrono::duration<double>(left));
 }
 
+std::runtime_error unexpected_answer(const std::string& host, const std::string& answer,
+                                     const char* request) {
+  std::string message = "the agent on ";
+  message.append(host).append(" answered '").append(answer).append("' to ").append(request);
+  return std::runtime_error(message);
+}
+
 ClockOffset measure_clock_offset(AgentChannel& agent, const std::string& host) {
   std::vector<ClockProbe> probes;
   for (int i = 0; i < 7; ++i) {
@@ -32,7 +39,7 @@ ClockOffset measure_clock_offset(AgentChannel& agent, const std::string& host) {
     const std::string answer = agent.request("time");
     probe.received_s = unix_time_s();
     if (answer.rfind("time ", 0) != 0) {
-      throw std::runtime_error("the agent on " + host + " answered '" + answer + "' to time");
+      throw unexpected_answer(host, answer, "time");
     }
     probe.remote_s = std::stod(answer.substr(5));
     probes.push_back(probe);
@@ -66,7 +73,7 @@ ServerSample sample_server(AgentChannel& agent, const std::string& host) {
                   " during the case; its stderr:" + rest;
     return sample;
   }
-  throw std::runtime_error("the agent on " + host + " answered '" + answer + "' to sample");
+  throw unexpected_answer(host, answer, "sample");
 }
 
 // What one load host measured.
