@@ -137,6 +137,26 @@ class RemoteBench(unittest.TestCase):
         self.assertIn("the server on echo-server exited with status 137 during the case", case["error_message"])
         self.assert_nothing_left("echo-server", "echo-load-1")
 
+    def test_a_clock_too_far_off_is_refused(self):
+        # --remote-dir holds the real echo-load and echo-server, and an agent
+        # whose clock runs 5 s ahead: echo-bench must refuse before any case.
+        fake = os.path.join(self.work, "bin")
+        os.makedirs(fake)
+        for name in ("echo-load", "echo-server"):
+            os.symlink(os.path.join(BUILD, "clients" if name == "echo-load" else "servers", name),
+                       os.path.join(fake, name))
+        with open(os.path.join(fake, "echo-bench"), "w") as agent:
+            agent.write("#!/usr/bin/python3\nimport sys, time\nprint('ready 0', flush=True)\n"
+                        "for line in sys.stdin:\n"
+                        "    print(f'time {time.time() + 5:.9f}', flush=True)\n")
+        os.chmod(os.path.join(fake, "echo-bench"), 0o755)
+        status, _ = self.bench("--benchmark_filter=^throughput/tcp/epoll-reactor/", "--remote-dir", fake,
+                               "--server-host", "echo-server", "--load-hosts", "echo-load-1", "--remote", "netns")
+        self.assertEqual(status, 1, self.stderr)
+        self.assertRegex(self.stderr, r"the clock of echo-load-1 is \+(4999|5000)\.\d+ ms from ours")
+        self.assertIn("synchronise the clocks", self.stderr)
+        self.assert_nothing_left("echo-server", "echo-load-1")
+
     def test_an_interrupted_run_leaves_nothing(self):
         bench = subprocess.Popen([BENCH, *QUICK, "--benchmark_filter=^throughput/tcp/epoll-reactor/", "--duration", "5",
                                   "--server-host", "echo-server", "--load-hosts", "echo-load-1,echo-load-2",
@@ -159,7 +179,9 @@ class RemoteBench(unittest.TestCase):
         for name in ("host_key", "client_key"):
             self.assertEqual(run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{keys}/{name}"]).returncode, 0)
         shutil.copy(f"{keys}/client_key.pub", f"{keys}/authorized_keys")
-        os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation directory
+        if not os.path.isdir("/run/sshd"):  # sshd's privilege separation directory
+            os.makedirs("/run/sshd")
+            self.addCleanup(os.rmdir, "/run/sshd")
         sshds, hosts = [], {"lab-server": ("echo-server", "10.86.2.1"), "lab-load": ("echo-load-1", "10.86.2.11")}
         with open(f"{keys}/ssh_config", "w") as config, open(f"{keys}/known_hosts", "w") as known:
             with open(f"{keys}/host_key.pub") as file:
