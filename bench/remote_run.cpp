@@ -142,20 +142,27 @@ RemoteRun::RemoteRun(RemoteSettings settings) : settings_(std::move(settings)) {
     loads_.push_back(std::make_unique<RemoteHost>(name, &access_));
   // Every host must answer before the first case (this also opens ssh's
   // control connections).
-  std::vector<const RemoteHost*> all = {server_.get()};
-  for (const auto& load : loads_) all.push_back(load.get());
-  for (const RemoteHost* host : all) {
-    const CommandOutput out = run_on(*host, {on_host(settings_.echo_load), "--version"}, 30s);
-    if (!out.ok()) {
-      throw std::runtime_error("cannot run " + on_host(settings_.echo_load) + " on " +
-                               host->name() + ": " + (out.err.empty() ? "timed out" : out.err));
+  try {
+    std::vector<const RemoteHost*> all = {server_.get()};
+    for (const auto& load : loads_) all.push_back(load.get());
+    for (const RemoteHost* host : all) {
+      const CommandOutput out = run_on(*host, {on_host(settings_.echo_load), "--version"}, 30s);
+      if (!out.ok()) {
+        throw std::runtime_error("cannot run " + on_host(settings_.echo_load) + " on " +
+                                 host->name() + ": " + (out.err.empty() ? "timed out" : out.err));
+      }
     }
+    if (settings_.server_addr.empty())
+      settings_.server_addr = find_server_address(*server_, settings_);
+  } catch (...) {
+    close_connections();  // no destructor runs for a half-made object
+    throw;
   }
-  if (settings_.server_addr.empty())
-    settings_.server_addr = find_server_address(*server_, settings_);
 }
 
-RemoteRun::~RemoteRun() {
+RemoteRun::~RemoteRun() { close_connections(); }
+
+void RemoteRun::close_connections() {
   if (access_.kind != RemoteKind::ssh) return;
   close_control_connection(*server_, access_);
   for (const auto& load : loads_) close_control_connection(*load, access_);

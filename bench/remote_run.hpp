@@ -51,6 +51,7 @@ class RemoteRun {
   [[nodiscard]] std::map<std::string, std::string> context(double window_s) const;
 
  private:
+  void close_connections();  ///< ssh: end the control connections, remove their directory
   [[nodiscard]] CaseResult measure(const BenchCase& c, const RunSettings& run) const;
   [[nodiscard]] std::string on_host(const std::string& local_path) const;
 
