@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import unittest
 
 HERE = os.path.dirname(__file__)
@@ -16,8 +17,16 @@ LAB_NAMES = ("echo-lab-hub", "echo-server", "echo-load-")
 
 
 def lab(*args: str, user: str | None = None) -> subprocess.CompletedProcess:
-    prefix = ["setpriv", f"--reuid={user}", "--regid=65534", "--clear-groups"] if user else []
-    return subprocess.run(prefix + [LAB, *args], capture_output=True, text=True, timeout=120, check=False)
+    if not user:
+        return subprocess.run([LAB, *args], capture_output=True, text=True, timeout=120, check=False)
+    # Another user may not reach the checkout (a clone under /root is
+    # private), so it runs a copy in a directory anyone can read; the root
+    # check comes before anything else of the tools is needed.
+    with tempfile.TemporaryDirectory() as public:
+        os.chmod(public, 0o755)
+        script = shutil.copy(LAB, os.path.join(public, "netns-lab"))
+        prefix = ["setpriv", f"--reuid={user}", "--regid=65534", "--clear-groups"]
+        return subprocess.run(prefix + [script, *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 def namespaces() -> list[str]:
