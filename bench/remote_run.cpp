@@ -307,6 +307,17 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
         try {
           if (!hlog.ok()) throw std::runtime_error(hlog.err);
           for (const LatencyHistogram& interval : read_hlog(text)) r.merged.merge(interval);
+          // Every message answered in the window is in one interval, and so
+          // is (UDP) each datagram sent in it and answered just after, at most
+          // one per socket: a log outside that range (cut short, a lost
+          // write) must not pass as a clean p99.
+          const auto messages = static_cast<std::uint64_t>(number(r.report, "messages"));
+          const auto in_flight = static_cast<std::uint64_t>(number(r.report, "connections"));
+          if (r.merged.count() < messages || r.merged.count() > messages + in_flight) {
+            throw std::runtime_error("holds " + std::to_string(r.merged.count()) +
+                                     " latencies for the JSON's " + std::to_string(messages) +
+                                     " messages");
+          }
         } catch (const std::runtime_error& error) {
           r.error = std::string("its .hlog: ") + error.what();
         }
