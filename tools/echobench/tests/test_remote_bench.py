@@ -137,41 +137,37 @@ class RemoteBench(unittest.TestCase):
         self.assertIn("the server on echo-server exited with status 137 during the case", case["error_message"])
         self.assert_nothing_left("echo-server", "echo-load-1")
 
-    def remote_dir_with(self, *real: str) -> str:
-        """A --remote-dir holding these real binaries; the test adds the rest."""
+    def bench_with_stand_in(self, name: str, script: str) -> tuple[int, dict]:
+        """One epoll-reactor case whose --remote-dir holds the real binaries,
+        except `name`, which is `script`."""
         where = {"echo-load": "clients", "echo-server": "servers", "echo-bench": "bench"}
         fake = os.path.join(self.work, "bin")
         os.makedirs(fake)
-        for name in real:
-            os.symlink(os.path.join(BUILD, where[name], name), os.path.join(fake, name))
-        return fake
+        for real in where.keys() - {name}:
+            os.symlink(os.path.join(BUILD, where[real], real), os.path.join(fake, real))
+        with open(os.path.join(fake, name), "w") as stand_in:
+            stand_in.write(script)
+        os.chmod(os.path.join(fake, name), 0o755)
+        return self.bench("--benchmark_filter=^throughput/tcp/epoll-reactor/", "--remote-dir", fake,
+                          "--server-host", "echo-server", "--load-hosts", "echo-load-1", "--remote", "netns")
 
     def test_a_cut_hlog_fails_the_case(self):
         # An echo-load whose interval log loses its last line after the run.
-        fake = self.remote_dir_with("echo-server", "echo-bench")
-        with open(os.path.join(fake, "echo-load"), "w") as load:
-            load.write(f'#!/bin/sh\n{os.path.join(BUILD, "clients", "echo-load")} "$@"\nstatus=$?\n'
-                       'while [ $# -gt 0 ]; do [ "$1" = --hlog ] && sed -i \'$d\' "$2"; shift; done\n'
-                       'exit $status\n')
-        os.chmod(os.path.join(fake, "echo-load"), 0o755)
-        status, report = self.bench("--benchmark_filter=^throughput/tcp/epoll-reactor/", "--remote-dir", fake,
-                                    "--server-host", "echo-server", "--load-hosts", "echo-load-1", "--remote", "netns")
+        status, report = self.bench_with_stand_in(
+            "echo-load", f'#!/bin/sh\n{os.path.join(BUILD, "clients", "echo-load")} "$@"\nstatus=$?\n'
+                         'while [ $# -gt 0 ]; do [ "$1" = --hlog ] && sed -i \'$d\' "$2"; shift; done\n'
+                         'exit $status\n')
         self.assertEqual(status, 1, self.stderr)
         [case] = report["benchmarks"]
         self.assertRegex(case["error_message"], r"load host echo-load-1: its \.hlog: holds \d+ latencies for the JSON's")
         self.assert_nothing_left("echo-server", "echo-load-1")
 
     def test_a_clock_too_far_off_is_refused(self):
-        # --remote-dir holds the real echo-load and echo-server, and an agent
-        # whose clock runs 5 s ahead: echo-bench must refuse before any case.
-        fake = self.remote_dir_with("echo-load", "echo-server")
-        with open(os.path.join(fake, "echo-bench"), "w") as agent:
-            agent.write("#!/usr/bin/python3\nimport sys, time\nprint('ready 0', flush=True)\n"
-                        "for line in sys.stdin:\n"
-                        "    print(f'time {time.time() + 5:.9f}', flush=True)\n")
-        os.chmod(os.path.join(fake, "echo-bench"), 0o755)
-        status, _ = self.bench("--benchmark_filter=^throughput/tcp/epoll-reactor/", "--remote-dir", fake,
-                               "--server-host", "echo-server", "--load-hosts", "echo-load-1", "--remote", "netns")
+        # An agent whose clock runs 5 s ahead: echo-bench must refuse before any case.
+        status, _ = self.bench_with_stand_in(
+            "echo-bench", "#!/usr/bin/python3\nimport sys, time\nprint('ready 0', flush=True)\n"
+                          "for line in sys.stdin:\n"
+                          "    print(f'time {time.time() + 5:.9f}', flush=True)\n")
         self.assertEqual(status, 1, self.stderr)
         self.assertRegex(self.stderr, r"the clock of echo-load-1 is \+(4999|5000)\.\d+ ms from ours")
         self.assertIn("synchronise the clocks", self.stderr)
