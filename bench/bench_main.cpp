@@ -41,6 +41,10 @@ struct Progress {
   std::size_t total = 0;
   std::size_t done = 0;
   std::size_t failed = 0;  ///< case runs that ended in SkipWithError
+  /// Cases whose server never became ready, with the error: their remaining
+  /// repetitions fail at once with it (a server that cannot start will not
+  /// start on the next try either; other cases go on).
+  std::map<std::string, std::string> never_started;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
@@ -55,8 +59,19 @@ void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSett
             : 0;
     std::fprintf(stderr, "echo-bench: [%zu/%zu] %s (about %.0f s left)\n", progress.done + 1,
                  progress.total, bench_case.name().c_str(), left);
-    const echo::bench::CaseResult result = remote ? remote->run_case(bench_case, settings)
-                                                  : echo::bench::run_case(bench_case, settings);
+    echo::bench::CaseResult result;
+    if (const auto earlier = progress.never_started.find(bench_case.name());
+        earlier != progress.never_started.end()) {
+      result.error = earlier->second;
+    } else {
+      result = remote ? remote->run_case(bench_case, settings)
+                      : echo::bench::run_case(bench_case, settings);
+      if (result.server_never_started) {
+        result.error = "the server did not start (not tried again for this case's remaining "
+                       "repetitions): " + result.error;
+        progress.never_started.emplace(bench_case.name(), result.error);
+      }
+    }
     if (!result.ok) {
       state.SkipWithError(result.error.c_str());
       std::fprintf(stderr, "echo-bench: FAILED %s: %s\n", bench_case.name().c_str(),

@@ -10,6 +10,7 @@
 #include "connection_scenarios.hpp"
 #include "launched_server.hpp"
 #include "load_engine.hpp"
+#include "load_report.hpp"
 #include "process_group_usage.hpp"
 #include "slo_search.hpp"
 
@@ -66,27 +67,12 @@ std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& sett
 }
 
 std::string load_failure(const LoadResult& r) {
-  if (r.totals.connected < r.config.connections) {
-    return "only " + std::to_string(r.totals.connected) + " of " +
-           std::to_string(r.config.connections) + " connections opened: " + r.totals.first_error;
-  }
-  if (r.totals.mismatches > 0)
-    return std::to_string(r.totals.mismatches) + " echoed messages differed";
-  if (r.totals.errors.total() > 0) {
-    return std::to_string(r.totals.errors.total()) + " connection errors: " + r.totals.first_error;
-  }
-  if (r.totals.stalled_connections > 0) {
-    return std::to_string(r.totals.stalled_connections) +
-           " connections stalled (no echo at the end of the window, or none at all)";
-  }
-  if (r.config.udp && r.loss_pct() > r.config.max_loss_pct) {
-    return std::to_string(r.loss_pct()) + " % of datagrams lost";
-  }
-  if (r.totals.unanswered > 0) {
-    return std::to_string(r.totals.unanswered) + " messages due in the window were never answered";
-  }
-  if (r.totals.messages == 0) return "no message was answered in the window";
-  return "";
+  // echo-load's own reasons (one list for the command line and the harness),
+  // plus the one that only a comparison needs: a window with no answer.
+  std::string why;
+  for (const std::string& reason : failure_reasons(r)) why.append(why.empty() ? "" : "; ").append(reason);
+  if (why.empty() && r.totals.messages == 0) why = "no message was answered in the window";
+  return why;
 }
 
 void add_server_counters(CaseResult& out, const ProcessGroupUsage& start,
@@ -159,6 +145,7 @@ CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
   out.counters["errors"] = static_cast<double>(r.totals.errors.total());
   out.counters["mismatches"] = static_cast<double>(r.totals.mismatches);
   out.counters["connected"] = r.totals.connected;
+  out.counters["ramp_up_s"] = r.ramp_up_s;
   add_server_counters(out, start, end, static_cast<double>(r.totals.messages));
   return out;
 }
@@ -304,6 +291,10 @@ CaseResult run_case(const BenchCase& c, const RunSettings& settings) {
                                server.error_output()
                          : "server did not exit within 2 s of SIGTERM";
     }
+  } catch (const ServerStartError& error) {
+    out = CaseResult{};
+    out.error = error.what();
+    out.server_never_started = true;
   } catch (const std::exception& error) {
     out = CaseResult{};
     out.error = error.what();

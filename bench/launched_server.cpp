@@ -77,7 +77,7 @@ LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
                                      : "printed no ready line within " +
                                            std::to_string(options.ready_timeout.count()) + " ms";
       server.stop(100ms);
-      throw std::runtime_error(argv[0] + " " + why + "; stderr: " + server.error_output());
+      throw ServerStartError(argv[0] + " " + why + "; stderr: " + server.error_output());
     }
     out.append(chunk, static_cast<std::size_t>(n));
   }
@@ -142,7 +142,7 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
       std::string message = "'";
       message.append(command).append("' ").append(why).append("; stderr: ");
       message.append(server.error_output());
-      throw std::runtime_error(message);
+      throw ServerStartError(message);
     }
     std::this_thread::sleep_for(10ms);
   }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,18 @@ struct LaunchOptions {
   bool own_process_group = true;
 };
 
+/// A server that never became ready: it exited, printed no ready line, or
+/// never accepted. Known after the first attempt, so echo-bench fails the
+/// case's remaining repetitions with it instead of trying each one again.
+class ServerStartError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class LaunchedServer {
  public:
   /// Runs `argv` (echo-server or anything printing the same ready line) and
-  /// waits for "listening on HOST:PORT". Throws std::runtime_error naming the
+  /// waits for "listening on HOST:PORT". Throws ServerStartError naming the
   /// reason (and quoting the server's stderr) if it exits or stays silent.
   static LaunchedServer start(const std::vector<std::string>& argv, const LaunchOptions& options);
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -70,35 +71,72 @@ std::vector<std::string> RemoteHost::command(const std::vector<std::string>& arg
   return full;
 }
 
-CollectedProcess::CollectedProcess(const std::vector<std::string>& argv)
+CollectedProcess::CollectedProcess(const std::vector<std::string>& argv, bool with_input)
     : out_path_(make_temp_file()), err_path_(make_temp_file()) {
   const int out_fd = ::open(out_path_.c_str(), O_WRONLY | O_CLOEXEC);
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int in_fds[2] = {-1, -1};
+  if (with_input) {
+    if (::pipe2(in_fds, O_CLOEXEC) != 0) in_fds[0] = in_fds[1] = -1;
+  } else {
+    in_fds[0] = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
   SpawnOptions options;
-  options.stdin_fd = null_fd;
+  options.stdin_fd = in_fds[0];
   try {
+    if (in_fds[0] < 0) throw std::runtime_error("cannot open a standard input for " + argv[0]);
     pid_ = spawn_process(argv, out_fd, err_path_, options);
   } catch (...) {
     ::close(out_fd);
-    ::close(null_fd);
+    for (const int fd : in_fds) {
+      if (fd >= 0) ::close(fd);
+    }
     throw;
   }
   ::close(out_fd);
-  ::close(null_fd);
+  ::close(in_fds[0]);
+  input_fd_ = in_fds[1];
   remember_leftovers(this, {pid_, {}, {out_path_, err_path_}});
 }
 
 CollectedProcess::~CollectedProcess() {
   forget_leftovers(this);
-  if (pid_ > 0) kill_and_reap(pid_);
+  if (input_fd_ >= 0) ::close(input_fd_);
+  if (pid_ > 0 && !exited_) kill_and_reap(pid_);
   std::error_code ignored;
   if (!out_path_.empty()) std::filesystem::remove(out_path_, ignored);
   if (!err_path_.empty()) std::filesystem::remove(err_path_, ignored);
 }
 
+std::optional<std::string> CollectedProcess::wait_for_error_line(
+    const std::string& prefix, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    // Read before asking whether it exited: a line written just before the
+    // exit still counts.
+    std::istringstream lines(read_whole_file(err_path_));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind(prefix, 0) == 0) return line;
+    }
+    if (exited_ || std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    exited_ = wait_for_exit(pid_, std::chrono::milliseconds(10));
+  }
+}
+
+bool CollectedProcess::write_input(const std::string& line) {
+  if (input_fd_ < 0) return false;
+  const std::string text = line + "\n";
+  ::signal(SIGPIPE, SIG_IGN);  // a reader that is gone is an error from write, not our death
+  // A line this short goes into the pipe whole (PIPE_BUF).
+  return ::write(input_fd_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+}
+
 CommandOutput CollectedProcess::finish(std::chrono::milliseconds timeout) {
   CommandOutput output;
-  output.status = wait_for_exit(pid_, timeout);
+  if (input_fd_ >= 0) {  // end of input: nothing more will be said
+    ::close(input_fd_);
+    input_fd_ = -1;
+  }
+  output.status = exited_ ? exited_ : wait_for_exit(pid_, timeout);
   if (!output.status) kill_and_reap(pid_);
   pid_ = -1;
   remember_leftovers(this, {-1, {}, {out_path_, err_path_}});  // reaped: only the files are left

@@ -61,22 +61,33 @@ struct CommandOutput {
 /// dropped before it finished.
 class CollectedProcess {
  public:
-  explicit CollectedProcess(const std::vector<std::string>& argv);
+  /// `with_input`: its standard input is a pipe that write_input() feeds
+  /// (otherwise /dev/null).
+  explicit CollectedProcess(const std::vector<std::string>& argv, bool with_input = false);
   CollectedProcess(const CollectedProcess&) = delete;  // registered by address (live_servers)
   CollectedProcess& operator=(const CollectedProcess&) = delete;
   ~CollectedProcess();
+  /// Waits up to `timeout` for a line starting with `prefix` on its standard
+  /// error; the line, or nullopt if it exited (or the time ran out) first.
+  std::optional<std::string> wait_for_error_line(const std::string& prefix,
+                                                 std::chrono::milliseconds timeout);
+  /// Writes `line` and a newline to its standard input; false if it is gone.
+  bool write_input(const std::string& line);
   /// Waits for it to exit (killing it after `timeout`) and returns what it said.
   CommandOutput finish(std::chrono::milliseconds timeout);
 
  private:
   pid_t pid_ = -1;
+  int input_fd_ = -1;
+  std::optional<int> exited_;  // reaped while waiting for a line
   std::string out_path_, err_path_;
 };
 
 /// Starts `argv` on `host`.
 inline std::unique_ptr<CollectedProcess> start_on(const RemoteHost& host,
-                                                  const std::vector<std::string>& argv) {
-  return std::make_unique<CollectedProcess>(host.command(argv));
+                                                  const std::vector<std::string>& argv,
+                                                  bool with_input = false) {
+  return std::make_unique<CollectedProcess>(host.command(argv), with_input);
 }
 
 /// Runs `argv` here, or on `host`, to completion.

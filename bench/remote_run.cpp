@@ -19,6 +19,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// How far ahead of "every host is ready" the common start lies, before the
+// hosts' round trips are added: time for echo-load to read its line and set
+// its window, which needs no network.
+constexpr double kStartMargin_s = 0.05;
+
 void sleep_until_unix(double when_s) {
   const double left = when_s - unix_time_s();
   if (left > 0) std::this_thread::sleep_for(std::chrono::duration<double>(left));
@@ -245,8 +250,6 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     }
     std::vector<std::unique_ptr<RemoteTempDir>> dirs;
     for (const auto& load : loads_) dirs.push_back(std::make_unique<RemoteTempDir>(*load));
-    const unsigned most = c.connections / hosts + 1;
-    const double start_s = unix_time_s() + 0.5 + 0.0005 * most;  // time to start and connect
     std::vector<std::unique_ptr<CollectedProcess>> loads;
     std::vector<unsigned> threads;
     for (unsigned i = 0; i < hosts; ++i) {
@@ -255,8 +258,6 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
       std::vector<std::string> argv;
       if (settings_.kind == RemoteKind::netns && !settings_.load_cpus.empty())
         argv = {"taskset", "-c", cpu_list_text(settings_.load_cpus)};
-      char start_at[32];
-      std::snprintf(start_at, sizeof start_at, "%.6f", start_s + clocks[i].offset_s);
       argv.insert(argv.end(), {on_host(settings_.echo_load),
                                "--host",
                                settings_.server_addr,
@@ -276,13 +277,35 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
                                "json",
                                "--hlog",
                                dirs[i]->path() + "/latency.hlog",
-                               "--start-at",
-                               start_at});
+                               "--start-on-input"});
       if (c.udp) argv.push_back("--udp");
       if (c.scenario == Scenario::latency) {
         argv.insert(argv.end(), {"--rate", std::to_string(c.rate * connections / c.connections)});
       }
-      loads.push_back(start_on(*loads_[i], argv));
+      loads.push_back(start_on(*loads_[i], argv, /*with_input=*/true));
+    }
+    // Every host opens its connections and passes its own ramp-up barrier;
+    // only then is the common start chosen, a margin ahead that covers the
+    // slowest host's measured round trip, and sent to each in its own clock.
+    const LoadConfig defaults;
+    const auto ramp_up_patience = std::chrono::milliseconds(std::llround(
+        (defaults.connect_timeout_s + defaults.ramp_up_timeout_s + 10) * 1000));
+    for (unsigned i = 0; i < hosts; ++i) {
+      if (!loads[i]->wait_for_error_line("ready ", ramp_up_patience)) {
+        out.error = "load host " + loads_[i]->name() +
+                    " did not get through its ramp-up: " +
+                    load_host_error(loads[i]->finish(1s), nlohmann::json());
+        return out;
+      }
+    }
+    double slowest_round_trip_s = 0;
+    for (const ClockOffset& clock : clocks)
+      slowest_round_trip_s = std::max(slowest_round_trip_s, 2 * clock.uncertainty_s);
+    const double start_s = unix_time_s() + kStartMargin_s + 4 * slowest_round_trip_s;
+    for (unsigned i = 0; i < hosts; ++i) {
+      char start_at[32];
+      std::snprintf(start_at, sizeof start_at, "%.6f", start_s + clocks[i].offset_s);
+      loads[i]->write_input(start_at);  // a host that is gone says so in its output below
     }
 
     // The server's cost over the window, sampled on its host.
@@ -341,7 +364,7 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     // Merged: counts summed, histograms added, each host's rate beside the total.
     LatencyHistogram merged;
     double messages = 0, lost = 0, client_cpu_s = 0, worst_util = 0, window_s = 0;
-    double connected = 0, errors = 0, mismatches = 0;
+    double connected = 0, errors = 0, mismatches = 0, ramp_up_s = 0;
     for (unsigned i = 0; i < hosts; ++i) {
       const nlohmann::json& r = results[i].report;
       merged.merge(results[i].merged);
@@ -360,6 +383,7 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
       connected += number(r, "connected");
       errors += number(r, "errors");
       mismatches += number(r, "mismatches");
+      ramp_up_s = std::max(ramp_up_s, number(r, "ramp_up_s"));
     }
     if (messages == 0) {
       out.error = "no message was answered in the window";
@@ -385,6 +409,7 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     out.counters["errors"] = errors;
     out.counters["mismatches"] = mismatches;
     out.counters["connected"] = connected;
+    out.counters["ramp_up_s"] = ramp_up_s;
     out.counters["load_hosts"] = hosts;
     out.counters["clock_offset_ms"] = worst_offset_ms;
     add_server_counters(out, begin.usage, end.usage, messages);

@@ -32,6 +32,13 @@ struct LoadConfig {
   /// long at the end of the window, or with no echo in the whole run, is
   /// stalled.
   double stall_timeout_s = 2;
+  /// The ramp-up barrier (TCP): before any load, every connection opens and
+  /// gets one message echoed, with no other traffic; the warm-up and the
+  /// window start only when all have. Connections still waiting this many
+  /// seconds after the run began fail it, naming the ramp-up. Generous on
+  /// purpose: a server that forks or spawns per connection on a slow machine
+  /// takes its time, and that time is reported (`ramp_up_s`), not guessed.
+  double ramp_up_timeout_s = 30;
   double max_loss_pct = 0;  ///< UDP: more loss than this fails the run
   /// Length of the intervals the window is cut into (intervals[], --hlog,
   /// progress lines); 0 = none. The command line resolves "auto" (< 0).
@@ -47,6 +54,11 @@ struct LoadConfig {
   /// window after it fails (`start_late_s`), as its window would not line
   /// up with the others'.
   double start_at_unix_s = 0;
+  /// After the ramp-up, print `ready RAMP_UP_S` on stderr and read the start
+  /// time (seconds since the Unix epoch) from a line on standard input: how
+  /// echo-bench starts several load hosts together once every one of them
+  /// has passed its barrier (echo-load --start-on-input).
+  bool start_on_input = false;
 
   [[nodiscard]] bool open_loop() const { return rate > 0; }
 };
@@ -88,6 +100,9 @@ struct WorkerStats {
   /// Live connections the server stopped answering (see stall_timeout_s;
   /// open loop: with an unanswered message).
   unsigned stalled_connections = 0;
+  /// Live connections whose first echo had not come back when the ramp-up
+  /// limit passed (see ramp_up_timeout_s); the run then measures nothing.
+  unsigned ramp_up_waiting = 0;
   ErrorCounts errors;
   std::string first_error;       ///< e.g. "cannot connect to ...: Connection refused"
   LatencyHistogram corrected;    ///< from the scheduled send time (open loop)
@@ -116,6 +131,9 @@ struct LoadResult {
   double elapsed_s = 0;                    ///< length of the measured window
   double client_cpu_s = 0;                 ///< this process's user+sys CPU inside the window
   double start_late_s = 0;                 ///< how late the load started after --start-at
+  /// From the first connect to the ramp-up barrier: every connection open and
+  /// served once. A real cost of per-connection models, reported per case.
+  double ramp_up_s = 0;
   std::vector<IntervalSummary> intervals;  ///< empty when config.interval_s is 0
 
   [[nodiscard]] double msgs_per_s() const {
@@ -132,12 +150,13 @@ struct LoadResult {
     return totals.sent ? 100.0 * static_cast<double>(totals.lost) / static_cast<double>(totals.sent)
                        : 0;
   }
-  /// The run counts as a pass: everything connected, no error, no mismatch,
+  /// The run counts as a pass: everything connected and ramped up, no error,
+  /// no mismatch,
   /// every message that was due answered, no connection stalled, and UDP
   /// loss within --max-loss.
   [[nodiscard]] bool ok() const {
     return totals.connected == config.connections && totals.errors.total() == 0 &&
-           totals.mismatches == 0 && totals.unanswered == 0 && totals.stalled_connections == 0 &&
+           totals.ramp_up_waiting == 0 && totals.mismatches == 0 && totals.unanswered == 0 && totals.stalled_connections == 0 &&
            (!config.udp || loss_pct() <= config.max_loss_pct);
   }
 };

@@ -8,6 +8,8 @@
 #include <barrier>
 #include <cmath>
 #include <ostream>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -110,6 +112,7 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
   const std::int64_t interval_ns =
       config.interval_s > 0 ? static_cast<std::int64_t>(config.interval_s * 1e9) : 0;
 
+  const std::int64_t started_ns = now_ns();
   std::vector<std::unique_ptr<LoadWorker>> workers;
   for (unsigned t = 0, first = 0; t < threads; ++t) {
     WorkerAssignment assignment;
@@ -121,43 +124,63 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
         config.connections / threads + (t < config.connections % threads ? 1 : 0);
     assignment.rate = config.rate * assignment.connections / config.connections;
     assignment.progress_interval_ns = interval_ns;
+    assignment.ramp_up_deadline_ns =
+        started_ns + static_cast<std::int64_t>(config.ramp_up_timeout_s * 1e9);
     first += assignment.connections;
     workers.push_back(config.udp ? make_udp_worker(assignment) : make_tcp_worker(assignment));
   }
 
-  // Every thread connects, then all meet here; the completion step (run by
-  // one thread while the others wait) fixes the window they all use.
+  // Two meetings of every thread and this one. The first: every connection is
+  // open and through the ramp-up barrier. Between the two, this thread alone
+  // fixes the window (asking the caller when to start, if it wants to say);
+  // the second releases the load.
   RunWindow window;
-  double start_late_s = 0;
-  std::barrier connected(static_cast<std::ptrdiff_t>(threads) + 1, [&]() noexcept {
-    unsigned total = 0;
-    for (const auto& worker : workers) total += worker->stats().connected;
-    window.start_ns = now_ns() + kStartDelayNs;
-    if (config.start_at_unix_s > 0) {  // the wall clock says when; the steady clock keeps time
-      const double ahead_s = config.start_at_unix_s - unix_time_s();
-      start_late_s = std::max(0.0, -ahead_s);
-      window.start_ns = now_ns() + std::max<std::int64_t>(0, std::llround(ahead_s * 1e9));
-    }
-    window.measure_start_ns = window.start_ns + static_cast<std::int64_t>(config.warmup_s * 1e9);
-    window.measure_end_ns =
-        total == 0 ? window.start_ns
-                   : window.measure_start_ns + static_cast<std::int64_t>(config.duration_s * 1e9);
-  });
-
+  std::barrier meeting(static_cast<std::ptrdiff_t>(threads) + 1);
   std::vector<std::thread> pool;
   pool.reserve(workers.size());
   for (auto& worker : workers) {
-    pool.emplace_back([&connected, &window, w = worker.get()] {
+    pool.emplace_back([&meeting, &window, w = worker.get()] {
       // Linux lets a timed wait end up to 50 µs late by default (timer
       // slack). An open-loop thread that woke that late would send late and
       // charge the delay to the server's latency; 1 ns asks for no slack.
       ::prctl(PR_SET_TIMERSLACK, 1UL);
       w->connect_all();
-      connected.arrive_and_wait();
+      meeting.arrive_and_wait();  // ramped up
+      meeting.arrive_and_wait();  // the window is fixed
       w->run(window);
     });
   }
-  connected.arrive_and_wait();
+  meeting.arrive_and_wait();
+  const double ramp_up_s = static_cast<double>(now_ns() - started_ns) / 1e9;
+  unsigned connected = 0, waiting = 0;
+  for (const auto& worker : workers) {
+    connected += worker->stats().connected;
+    waiting += worker->stats().ramp_up_waiting;
+  }
+  double start_at_unix_s = config.start_at_unix_s;
+  std::string start_error;  // the caller could not say when: rethrown once the threads are joined
+  if (connected > 0 && waiting == 0 && hooks.start_time) {
+    try {
+      start_at_unix_s = hooks.start_time(ramp_up_s);
+    } catch (const std::exception& error) {
+      start_error = error.what();
+    }
+  }
+  double start_late_s = 0;
+  window.start_ns = now_ns() + kStartDelayNs;
+  if (start_at_unix_s > 0) {  // the wall clock says when; the steady clock keeps time
+    const double ahead_s = start_at_unix_s - unix_time_s();
+    start_late_s = std::max(0.0, -ahead_s);
+    window.start_ns = now_ns() + std::max<std::int64_t>(0, std::llround(ahead_s * 1e9));
+  }
+  window.measure_start_ns = window.start_ns + static_cast<std::int64_t>(config.warmup_s * 1e9);
+  // Nothing connected, or the barrier was not reached: an empty window.
+  window.measure_end_ns =
+      connected == 0 || waiting > 0 || !start_error.empty()
+          ? window.start_ns
+          : window.measure_start_ns + static_cast<std::int64_t>(config.duration_s * 1e9);
+  if (window.measure_end_ns == window.start_ns) window.measure_start_ns = window.start_ns;
+  meeting.arrive_and_wait();
 
   sleep_until_ns(window.measure_start_ns);
   const double cpu_start = process_cpu_seconds();
@@ -170,12 +193,14 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
   const double cpu_end = process_cpu_seconds();
   if (hooks.on_measure_end) hooks.on_measure_end();
   for (auto& thread : pool) thread.join();
+  if (!start_error.empty()) throw std::runtime_error(start_error);
 
   LoadResult result;
   result.config = config;
   result.elapsed_s = static_cast<double>(window.measure_end_ns - window.measure_start_ns) / 1e9;
   result.client_cpu_s = cpu_end - cpu_start;
   result.start_late_s = start_late_s;
+  result.ramp_up_s = ramp_up_s;
   for (const auto& worker : workers) {
     const WorkerStats& s = worker->stats();
     result.totals.connected += s.connected;
@@ -186,6 +211,7 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
     result.totals.unanswered += s.unanswered;
     result.totals.not_sent += s.not_sent;
     result.totals.stalled_connections += s.stalled_connections;
+    result.totals.ramp_up_waiting += s.ramp_up_waiting;
     result.totals.errors.add(s.errors);
     if (result.totals.first_error.empty()) result.totals.first_error = s.first_error;
     result.totals.corrected.merge(s.corrected);

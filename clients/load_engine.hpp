@@ -20,9 +20,14 @@ struct LoadHooks {
   /// (echo-load writes its --hlog line from it). The last one comes after
   /// the threads have joined, and also holds what the drain recorded.
   std::function<void(const IntervalSummary&, const LatencyHistogram&)> on_interval;
+  /// Once every connection has passed the ramp-up barrier (given how long
+  /// that took): when to start, in seconds since the Unix epoch, 0 for at
+  /// once. Overrides config.start_at_unix_s; echo-load --start-on-input asks
+  /// its standard input.
+  std::function<double(double ramp_up_s)> start_time;
 };
 
-/// Connects, warms up, measures, and merges every thread's results. Progress
+/// Connects, ramps up, warms up, measures, and merges every thread's results. Progress
 /// lines go to `progress` when config.progress_lines (nullptr: none).
 /// Throws std::runtime_error when the host cannot be resolved.
 LoadResult run_load(const LoadConfig& config, std::ostream* progress = nullptr,

@@ -1,6 +1,8 @@
 // echo-load: the command-line face of the load generator (docs/interfaces.md).
 
 #include <chrono>
+#include <cmath>
+#include <stdexcept>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -75,6 +77,19 @@ int main(int argc, char** argv) {
                                 const echo::LatencyHistogram& histogram) {
       echo::write_hlog_interval(hlog, interval.start_s, interval.length_s, histogram);
       hlog.flush();
+    };
+  }
+
+  if (config.start_on_input) {
+    hooks.start_time = [](double ramp_up_s) {
+      std::cerr << "ready " << ramp_up_s << std::endl;
+      std::string line;
+      if (!std::getline(std::cin, line)) throw std::runtime_error("--start-on-input: no start time on standard input");
+      std::size_t used = 0;
+      const double when = std::stod(line, &used);
+      if (used == 0 || !std::isfinite(when) || when <= 0)
+        throw std::runtime_error("--start-on-input: not a start time: '" + line + "'");
+      return when;
     };
   }
 

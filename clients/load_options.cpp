@@ -63,6 +63,12 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
                  "none in the whole run, is stalled (exit 1)")
       ->check(kFiniteNumber & CLI::Range(0.001, 3600.0))
       ->capture_default_str();
+  app.add_option("--ramp-up-timeout", c.ramp_up_timeout_s,
+                 "TCP: before any load, every connection opens and gets one message echoed, "
+                 "with no other traffic; connections still waiting this many seconds after the "
+                 "start fail the run (exit 1). The time it took is ramp_up_s")
+      ->check(kFiniteNumber & CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
   app.add_option("--max-loss", c.max_loss_pct,
                  "UDP: percent of datagrams that may be lost before the run fails; 0 suits "
                  "loopback, a real network may need more (e.g. 0.1)")
@@ -88,6 +94,11 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
                  "start together. Opening the connections later than a tenth of the window "
                  "past it fails the run")
       ->check(kFiniteNumber & CLI::Range(0.0, 1e11));
+  app.add_flag("--start-on-input", c.start_on_input,
+               "After the ramp-up, print 'ready RAMP_UP_S' on stderr and read the start time "
+               "(seconds since the Unix epoch, as --start-at) from a line on standard input: "
+               "how echo-bench starts several load hosts once all have passed their barrier")
+      ->excludes("--start-at");
   app.footer(
       "Exit status: 0 when every connection opened, ran without error, every echoed byte\n"
       "matched and (open loop) every message due in the window was answered; 1 otherwise\n"

@@ -48,6 +48,8 @@ std::vector<Field> result_fields(const LoadResult& r) {
       {"warmup_s", c.warmup_s},
       {"start_at_unix_s", c.start_at_unix_s},
       {"start_late_s", r.start_late_s},
+      {"ramp_up_s", r.ramp_up_s},
+      {"ramp_up_waiting", std::uint64_t{r.totals.ramp_up_waiting}},
       {"messages", r.totals.messages},
       {"bytes", r.bytes()},
       {"errors", e.total()},
@@ -131,6 +133,12 @@ void write_json(std::ostream& out, const LoadResult* result, const RunInfo& info
 std::vector<std::string> failure_reasons(const LoadResult& r) {
   const LoadConfig& c = r.config;
   std::vector<std::string> why;
+  if (r.totals.ramp_up_waiting > 0) {
+    why.push_back("ramp-up: " + std::to_string(r.totals.ramp_up_waiting) + " of " +
+                  std::to_string(r.totals.connected) +
+                  " connection(s) had not answered their first message " +
+                  fixed(c.ramp_up_timeout_s, 1) + " s after the start (--ramp-up-timeout)");
+  }
   if (r.totals.mismatches > 0) {
     why.push_back(std::to_string(r.totals.mismatches) +
                   " echoed message(s) differed from what was sent");

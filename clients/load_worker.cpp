@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <limits>
+#include <thread>
 #include <vector>
 
 namespace echo {
@@ -94,6 +95,11 @@ std::int64_t LoadWorker::publish_progress(std::int64_t now, const RunWindow& win
     boundary = window.measure_start_ns + (published_intervals_ + 1) * interval_ns;
   }
   return boundary;
+}
+
+void LoadWorker::wait_for_start(const RunWindow& window) {
+  for (std::int64_t left = window.start_ns - now_ns(); left > 0; left = window.start_ns - now_ns())
+    std::this_thread::sleep_for(std::chrono::nanoseconds(left));
 }
 
 void epoll_failed(WorkerStats& stats, int error) {

@@ -34,14 +34,18 @@ struct WorkerAssignment {
   unsigned connections = 0;
   double rate = 0;                        ///< this thread's share of --rate
   std::int64_t progress_interval_ns = 0;  ///< publish progress this often; 0 = never
+  std::int64_t ramp_up_deadline_ns = 0;   ///< connections not served once by then fail the run
 };
 
 class LoadWorker {
  public:
   virtual ~LoadWorker() = default;
-  /// Opens the connections (counting failures by class). Thread-owned.
+  /// Opens the connections (counting failures by class) and, for TCP, takes
+  /// each through the ramp-up barrier: one message echoed, nothing else sent
+  /// (LoadConfig::ramp_up_timeout_s). Thread-owned.
   virtual void connect_all() = 0;
-  /// Drives the load until window.measure_end_ns.
+  /// Drives the load until window.measure_end_ns; nothing when the window is
+  /// empty (no connection, or the ramp-up failed).
   virtual void run(const RunWindow& window) = 0;
   WorkerStats& stats() { return stats_; }
   /// What this thread has measured so far (for the --interval lines).
@@ -55,6 +59,10 @@ class LoadWorker {
   /// progress lines (interval_ns 0) it does nothing and returns INT64_MAX.
   std::int64_t publish_progress(std::int64_t now, const RunWindow& window,
                                 std::int64_t interval_ns);
+
+  /// Sleeps until the load may start (the threads are released a little
+  /// ahead of it, so none is still waking when it comes).
+  static void wait_for_start(const RunWindow& window);
 
   WorkerStats stats_;
 

@@ -5,6 +5,12 @@
 // time would wake this thread (and run epoll's callback on the server's send
 // path) for every ACK that frees send-buffer space.
 //
+// Before either loop, the ramp-up barrier: every connection sends one message
+// and waits for its echo, and nothing else is sent until all have answered
+// (the engine waits for every thread). A server that forks or spawns per
+// connection then pays about one accept per connection to get there, instead
+// of accepting its last clients while its first ones already load it.
+//
 // Closed loop: a connection keeps `pipeline` messages in flight and sends the
 // next when one has come back. Open loop: messages become due on the
 // OpenLoopSchedule and are sent when due, whether or not earlier ones are
@@ -66,12 +72,12 @@ class TcpLoadWorker final : public LoadWorker {
       s.sent_at.resize(ring);
     }
     if (!open_event_loop()) return;
-    if (!config_.open_loop()) serve_each_once();
+    ramp_up();
   }
 
   void run(const RunWindow& window) override {
     window_ = window;
-    if (streams_.empty() || !epoll_) return;
+    if (streams_.empty() || !epoll_ || window.measure_end_ns <= window.start_ns) return;
     for (TcpStream& s : streams_) s.last_echo_ns = window.start_ns;
     const auto count = static_cast<unsigned>(streams_.size());
     schedule_ = OpenLoopSchedule(window.start_ns, std::max(a_.rate, 1e-9), count);
@@ -79,6 +85,7 @@ class TcpLoadWorker final : public LoadWorker {
     std::uint64_t next_due = 0;  // open loop: the thread's next message to release
 
     std::vector<epoll_event> events(std::min<std::size_t>(count, 1024));
+    wait_for_start(window);
     std::int64_t now = now_ns();
     if (!config_.open_loop()) {
       for (auto& s : streams_) try_send(s, now);
@@ -135,25 +142,44 @@ class TcpLoadWorker final : public LoadWorker {
     return true;
   }
 
-  // Closed loop, before the window (and before the warm-up): every
-  // connection sends and gets back one message, for up to stall_timeout_s.
-  // A server that is slow to take connections on (fork-per-connection with
-  // 256 clients on one CPU accepts the last ones more than 0.7 s late) is
-  // then measured serving all of them, not while some still wait in its
-  // backlog; one that never answers some is caught as stalled at the end.
-  void serve_each_once() {
+  // The barrier: one message per connection, echoed, and nothing more, until
+  // every live connection has answered or the ramp-up limit passes. Those
+  // still waiting then are counted, and the engine measures nothing. The
+  // sequence numbers start again at 0 afterwards, so the load (and the
+  // open-loop schedule) begins from a clean slate on every connection.
+  void ramp_up() {
+    ramping_ = true;
     std::int64_t now = now_ns();
-    for (TcpStream& s : streams_) try_send(s, now);
-    const std::int64_t deadline = now + static_cast<std::int64_t>(config_.stall_timeout_s * 1e9);
+    for (TcpStream& s : streams_) {
+      s.allowed = 1;
+      try_send(s, now);
+    }
+    const auto waiting = [this] {
+      return static_cast<unsigned>(std::count_if(streams_.begin(), streams_.end(), [](const auto& s) {
+        return s.fd && s.recv_seq == 0;
+      }));
+    };
     std::vector<epoll_event> events(std::min<std::size_t>(streams_.size(), 1024));
-    while (now < deadline && std::any_of(streams_.begin(), streams_.end(),
-                                         [](const auto& s) { return s.fd && s.recv_seq == 0; })) {
-      const std::int64_t wait_ms = std::max<std::int64_t>(1, (deadline - now) / 1'000'000);
+    while (now < a_.ramp_up_deadline_ns && waiting() > 0) {
+      const std::int64_t wait_ms =
+          std::clamp<std::int64_t>((a_.ramp_up_deadline_ns - now) / 1'000'000, 1, 100);
       const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
                                  static_cast<int>(wait_ms));
       now = now_ns();
       handle(events, n, now);
     }
+    stats_.ramp_up_waiting = waiting();
+    if (stats_.ramp_up_waiting > 0 && stats_.first_error.empty()) {
+      stats_.first_error = std::to_string(stats_.ramp_up_waiting) +
+                           " connection(s) had not answered their first message when the "
+                           "ramp-up limit passed";
+    }
+    for (TcpStream& s : streams_) {
+      s.allowed = s.send_seq = s.recv_seq = 0;
+      s.send_offset = s.recv_offset = 0;
+      s.corrupt = false;
+    }
+    ramping_ = false;
   }
 
   void handle(const std::vector<epoll_event>& events, int n, std::int64_t now) {
@@ -223,8 +249,8 @@ class TcpLoadWorker final : public LoadWorker {
   // Sends every message this connection may send now, until the socket is full.
   void try_send(TcpStream& s, std::int64_t now) {
     const std::uint64_t in_flight_limit = s.recv_seq + s.sent_at.size();
-    const std::uint64_t limit =
-        config_.open_loop() ? std::min(s.allowed, in_flight_limit) : in_flight_limit;
+    const std::uint64_t limit = config_.open_loop() || ramping_ ? std::min(s.allowed, in_flight_limit)
+                                                                : in_flight_limit;
     while (s.send_seq < limit) {
       if (s.send_offset == 0) s.sent_at[s.send_seq % s.sent_at.size()] = now;
       const char* message = a_.pattern->message(s.stream, s.send_seq);
@@ -343,6 +369,7 @@ class TcpLoadWorker final : public LoadWorker {
   RunWindow window_;
   OpenLoopSchedule schedule_{0, 1, 1};  // open loop: set at the start of run()
   UniqueFd epoll_;
+  bool ramping_ = false;  // inside the ramp-up barrier: `allowed` caps sending in either loop
 };
 
 }  // namespace

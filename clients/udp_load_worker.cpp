@@ -7,6 +7,12 @@
 // datagrams in flight, oldest first. An echo marks its entry; an entry older
 // than --udp-timeout counts as lost and frees its slot, so a lost datagram
 // never stalls the closed loop.
+//
+// After the window, datagrams sent inside it keep their --udp-timeout to come
+// back; those that do not are lost, however short the window. In open loop,
+// each one due inside the window that was still out when it closed (or was
+// never sent) is also unanswered, charged from its due time to when we gave
+// up, as TCP's are: a server that answers nothing never looks clean.
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -64,7 +70,7 @@ class UdpLoadWorker final : public LoadWorker {
 
   void run(const RunWindow& window) override {
     window_ = window;
-    if (streams_.empty()) return;
+    if (streams_.empty() || window.measure_end_ns <= window.start_ns) return;
     UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
     if (!epoll) {
       epoll_failed(stats_, errno);
@@ -81,6 +87,7 @@ class UdpLoadWorker final : public LoadWorker {
     std::uint64_t next_due = 0;
     std::vector<epoll_event> events(std::min<std::size_t>(count, 1024));
 
+    wait_for_start(window);
     std::int64_t now = now_ns();
     while (now < window.measure_end_ns) {
       std::int64_t wake =
@@ -104,6 +111,14 @@ class UdpLoadWorker final : public LoadWorker {
       now = now_ns();
       for (int i = 0; i < n; ++i) receive(*static_cast<UdpStream*>(events[i].data.ptr), now);
     }
+    if (config_.open_loop()) {  // due between the last wake-up and the window's end
+      for (const std::uint64_t due = schedule.due_count(window.measure_end_ns - 1); next_due < due;
+           ++next_due) {
+        streams_[next_due % count].allowed = next_due / count + 1;
+      }
+    }
+    drain(epoll.get(), events);
+    if (config_.open_loop()) charge_never_sent(schedule, now_ns());
     if (!config_.open_loop()) stats_.uncorrected = stats_.corrected;
   }
 
@@ -151,26 +166,71 @@ class UdpLoadWorker final : public LoadWorker {
       --s.outstanding;
       if (window_.measuring(entry->sent_ns)) {
         ++stats_.sent;
-        if (window_.measuring(now)) ++stats_.messages;
+        // Open loop counts a message by when it was due (as TCP does), so an
+        // echo that comes back while draining still counts; closed loop by
+        // when it came back.
+        if (window_.measuring(config_.open_loop() ? entry->due_ns : now)) ++stats_.messages;
         stats_.corrected.record(now - entry->due_ns);
         if (config_.open_loop()) stats_.uncorrected.record(now - entry->sent_ns);
       }
     }
   }
 
-  // Drops finished entries from the front; entries past the timeout are lost.
-  void expire(UdpStream& s, std::int64_t now) {
+  // Drops finished entries from the front; entries past the timeout are lost
+  // (all of them when `give_up`). After the window, in open loop, a lost one
+  // is also unanswered: it was out when the window closed.
+  void expire(UdpStream& s, std::int64_t now, bool give_up = false) {
     while (!s.window.empty()) {
       InFlight& oldest = s.window.front();
       if (!oldest.back) {
-        if (now - oldest.sent_ns < timeout_ns_) return;
+        if (!give_up && now - oldest.sent_ns < timeout_ns_) return;
         --s.outstanding;
         if (window_.measuring(oldest.sent_ns)) {
           ++stats_.lost;
           ++stats_.sent;
+          if (config_.open_loop() && now >= window_.measure_end_ns) charge_unanswered(oldest.due_ns, now);
         }
       }
       s.window.pop_front();
+    }
+  }
+
+  void charge_unanswered(std::int64_t due, std::int64_t gave_up) {
+    ++stats_.unanswered;
+    stats_.corrected.record(gave_up - due);
+    stats_.uncorrected.record(gave_up - due);
+  }
+
+  // Waits, up to --udp-timeout past the window, for what was sent inside it;
+  // whatever has not come back by then is given up.
+  void drain(int epoll, std::vector<epoll_event>& events) {
+    const std::int64_t deadline = window_.measure_end_ns + timeout_ns_;
+    const auto waiting = [this] {
+      return std::any_of(streams_.begin(), streams_.end(), [](const UdpStream& s) {
+        return s.outstanding > 0;
+      });
+    };
+    for (std::int64_t now = now_ns(); now < deadline && waiting(); now = now_ns()) {
+      for (auto& s : streams_) expire(s, now);
+      const std::int64_t wait = std::min<std::int64_t>(deadline - now, 10'000'000);
+      const timespec timeout{0, static_cast<long>(wait)};
+      const int n = ::epoll_pwait2(epoll, events.data(), static_cast<int>(events.size()), &timeout,
+                                   nullptr);
+      const std::int64_t after = now_ns();
+      for (int i = 0; i < n; ++i) receive(*static_cast<UdpStream*>(events[i].data.ptr), after);
+    }
+    const std::int64_t gave_up = std::max(now_ns(), window_.measure_end_ns);
+    for (auto& s : streams_) expire(s, gave_up, /*give_up=*/true);
+  }
+
+  // Open loop: datagrams due inside the window that never went out (the
+  // socket stayed full, or the in-flight cap held them back).
+  void charge_never_sent(const OpenLoopSchedule& schedule, std::int64_t gave_up) {
+    for (auto& s : streams_) {
+      for (std::uint64_t seq = s.next_seq; seq < s.allowed; ++seq) {
+        const std::int64_t due = schedule.due_ns(index_of(s), seq);
+        if (window_.measuring(due)) charge_unanswered(due, gave_up);
+      }
     }
   }
 

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "load_engine.hpp"
+#include "load_report.hpp"
 #include "support/fake_servers.hpp"
 
 namespace echo::testing {
@@ -150,38 +151,120 @@ TEST(EchoLoad, OpenLoopChargesMessagesAServerNeverAnsweredAtTheEnd) {
   EXPECT_EQ(result.totals.corrected.count(), result.totals.messages + result.totals.unanswered);
 }
 
-TEST(EchoLoad, OpenLoopAgainstAServerThatNeverAnswersFails) {
-  FakeTcpServer server({.deaf_every = 1});
+// A server that answers each connection's first message (the ramp-up), then
+// goes deaf: the open loop charges every message due in the window.
+TEST(EchoLoad, OpenLoopAgainstAServerThatStopsAnsweringFails) {
+  FakeTcpServer server({.deaf_after_bytes = 64});
   LoadConfig config = config_for(server.port());
   config.rate = 500;
   config.duration_s = 0.5;
   config.answer_timeout_s = 0.1;
   const LoadResult result = run_load(config);
   EXPECT_EQ(result.totals.messages, 0u);
-  EXPECT_GT(result.totals.unanswered, 200u);
+  // Every message due in the window: rate x window, from the schedule itself.
+  EXPECT_EQ(result.totals.unanswered, 250u);
   EXPECT_FALSE(result.ok());
 }
 
-TEST(EchoLoad, ClosedLoopAgainstAServerThatNeverAnswersFailsInsteadOfReportingZero) {
+// A server that never answers at all never gets past the ramp-up: the run
+// fails naming it, instead of reporting zero.
+TEST(EchoLoad, AServerThatNeverAnswersFailsTheRampUp) {
   FakeTcpServer server({.deaf_every = 1});
-  LoadConfig config = config_for(server.port());
-  config.connections = 3;
-  config.duration_s = 0.5;
-  const LoadResult result = run_load(config);
-  EXPECT_EQ(result.totals.messages, 0u);
-  EXPECT_EQ(result.totals.stalled_connections, 3u);
-  EXPECT_FALSE(result.ok());
+  for (const double rate : {0.0, 500.0}) {
+    LoadConfig config = config_for(server.port());
+    config.connections = 3;
+    config.rate = rate;
+    config.ramp_up_timeout_s = 0.3;
+    const LoadResult result = run_load(config);
+    EXPECT_EQ(result.totals.messages, 0u);
+    EXPECT_EQ(result.totals.ramp_up_waiting, 3u);
+    EXPECT_FALSE(result.ok());
+    const auto reasons = failure_reasons(result);
+    ASSERT_FALSE(reasons.empty());
+    EXPECT_NE(reasons.front().find("ramp-up: 3 of 3 connection(s)"), std::string::npos)
+        << reasons.front();
+  }
 }
 
-TEST(EchoLoad, ClosedLoopCountsTheHalfOfTheConnectionsAServerIgnores) {
+TEST(EchoLoad, TheRampUpCountsTheHalfOfTheConnectionsAServerIgnores) {
   FakeTcpServer server({.deaf_every = 2});
   LoadConfig config = config_for(server.port());
   config.connections = 4;
-  config.duration_s = 0.5;
+  config.ramp_up_timeout_s = 0.3;
   const LoadResult result = run_load(config);
-  EXPECT_GT(result.totals.messages, 100u);  // the other half is served
+  EXPECT_EQ(result.totals.ramp_up_waiting, 2u);
+  EXPECT_EQ(result.totals.messages, 0u);  // nothing is measured past a failed barrier
+  EXPECT_FALSE(result.ok());
+}
+
+// The barrier must not hide a real stall: a server that serves every
+// connection, then stops answering half of them after 100 echoes (inside the
+// window), leaves those stalled.
+TEST(EchoLoad, HalfTheConnectionsStoppedInsideTheWindowAreStalled) {
+  FakeTcpServer server({.deaf_after_bytes = 64 * 100, .stall_every = 2});
+  LoadConfig config = config_for(server.port());
+  config.connections = 4;
+  config.duration_s = 1.0;
+  config.stall_timeout_s = 0.2;
+  const LoadResult result = run_load(config);
+  EXPECT_EQ(result.totals.ramp_up_waiting, 0u);
+  EXPECT_GT(result.totals.messages, 0u);  // the other half is served
   EXPECT_EQ(result.totals.stalled_connections, 2u);
   EXPECT_FALSE(result.ok());
+}
+
+// A server that takes one connection every 5 ms, as a forking server does on
+// a slow machine: every one of 256 connections reaches the barrier, and the
+// time that took is reported, no less than the server's own pacing.
+TEST(EchoLoad, TheRampUpWaitsForASlowAcceptorAndReportsItsTime) {
+  FakeTcpServer server({.accept_every = 5ms});
+  LoadConfig config = config_for(server.port());
+  config.connections = 256;
+  config.threads = 2;
+  config.duration_s = 0.3;
+  const auto started = std::chrono::steady_clock::now();
+  const LoadResult result = run_load(config);
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_TRUE(result.ok()) << result.totals.first_error;
+  EXPECT_EQ(result.totals.stalled_connections, 0u);
+  EXPECT_GE(result.ramp_up_s, 256 * 0.005);  // 256 accepts, each after a 5 ms wait
+  EXPECT_LE(result.ramp_up_s, wall_s - result.elapsed_s);
+}
+
+TEST(EchoLoad, ARampUpPastItsLimitIsAClearError) {
+  FakeTcpServer server({.accept_every = 5ms});
+  LoadConfig config = config_for(server.port());
+  config.connections = 256;
+  config.ramp_up_timeout_s = 0.5;  // the server needs at least 1.28 s
+  const LoadResult result = run_load(config);
+  EXPECT_FALSE(result.ok());
+  EXPECT_GT(result.totals.ramp_up_waiting, 0u);
+  EXPECT_EQ(result.totals.messages, 0u);
+  const auto reasons = failure_reasons(result);
+  ASSERT_FALSE(reasons.empty());
+  EXPECT_NE(reasons.front().find("ramp-up"), std::string::npos) << reasons.front();
+  EXPECT_NE(reasons.front().find("--ramp-up-timeout"), std::string::npos) << reasons.front();
+}
+
+// No load before the barrier: when the server takes on its k-th connection,
+// the earlier ones have sent it one message each and nothing more, in
+// closed loop with several in flight and in open loop alike.
+TEST(EchoLoad, NothingButOneMessagePerConnectionBeforeTheLastHasAnswered) {
+  for (const double rate : {0.0, 20000.0}) {
+    FakeTcpServer server({.accept_every = 5ms});
+    LoadConfig config = config_for(server.port());
+    config.connections = 32;
+    config.pipeline = 4;
+    config.rate = rate;
+    config.duration_s = 0.2;
+    const LoadResult result = run_load(config);
+    ASSERT_TRUE(result.ok()) << result.totals.first_error;
+    const std::vector<std::uint64_t> received = server.received_before_each_accept();
+    ASSERT_EQ(received.size(), 32u);
+    for (std::size_t k = 0; k < received.size(); ++k)
+      EXPECT_LE(received[k], k * config.size) << "connection " << k << ", rate " << rate;
+  }
 }
 
 // A server that takes each connection on late (here: the first echo of
@@ -225,11 +308,11 @@ TEST(EchoLoad, ConnectionsToAFullBacklogCostOneTimeoutNotOneEach) {
   LoadConfig config = config_for(ntohs(address.sin_port));
   config.connections = 5;
   config.connect_timeout_s = 0.5;
-  config.stall_timeout_s = 0.2;  // those that connect are never served either
+  config.ramp_up_timeout_s = 0.2;  // those that connect are never served either
   config.duration_s = 0.1;
   const auto started = std::chrono::steady_clock::now();
   const LoadResult result = run_load(config);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5 * 500ms) << "one timeout each";
   EXPECT_GT(result.totals.errors.timeout, 0u);
   EXPECT_FALSE(result.ok());
 }
@@ -249,6 +332,30 @@ TEST(EchoLoad, UdpIntoTheVoidFailsOnLoss) {
   EXPECT_FALSE(result.ok());
   config.max_loss_pct = 100;  // a caller may accept any loss, and says so
   EXPECT_EQ(run_load(config).totals.messages, 0u);
+}
+
+// UDP into a server that never answers, in open loop and in a closed loop
+// shorter than --udp-timeout: every datagram sent in the window is lost, and
+// (open loop) those out when it closed are unanswered; never a clean zero.
+TEST(EchoLoad, UdpAgainstAServerThatNeverAnswersCountsEveryDatagramLost) {
+  FakeUdpServer silent(/*drop_every=*/1);
+  for (const double rate : {500.0, 0.0}) {
+    LoadConfig config = config_for(silent.port());
+    config.udp = true;
+    config.connections = 2;
+    config.rate = rate;
+    config.duration_s = 0.5;
+    config.udp_timeout_s = 1;
+    const LoadResult result = run_load(config);
+    EXPECT_EQ(result.totals.messages, 0u);
+    EXPECT_GT(result.totals.sent, 0u);
+    EXPECT_EQ(result.totals.lost, result.totals.sent) << "rate " << rate;
+    if (rate > 0) {  // every datagram due in the window: rate x window, by the schedule
+      EXPECT_EQ(result.totals.lost, 250u);
+      EXPECT_EQ(result.totals.unanswered, 250u);
+    }
+    EXPECT_FALSE(result.ok());
+  }
 }
 
 TEST(EchoLoad, OpenLoopCountsOneErrorPerDeadConnectionNotOnePerMessage) {

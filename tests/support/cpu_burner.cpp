@@ -1,17 +1,24 @@
 // A stand-in "server" with a known cost, for the harness accounting tests.
+// It measures that cost itself: each process reads its own CPU clock once it
+// has done its work, children send theirs to the parent through a pipe, and
+// the parent adds getrusage(RUSAGE_CHILDREN) for the child it reaped. The
+// total goes to standard error as "own_cpu_s SECONDS" just before the ready
+// line; after that every process only waits for SIGTERM, so what the harness
+// samples later must match it. A slow machine (expensive forks and page
+// faults) moves both figures together.
 //
 // `cpu_burner many`: 50 children each burn 4 ms of CPU (less than one clock
-// tick) and stay alive until SIGTERM: 200 ms in all, which per-process
-// rounding to whole ticks would all but lose.
+// tick) and stay alive until SIGTERM, which per-process rounding to whole
+// ticks would all but lose.
 //
-// `cpu_burner`:
-// it touches 64 MiB, then forks child A (burns 300 ms of CPU and exits; the
-// parent reaps it) and child B (burns 300 ms and stays alive, sharing the
-// 64 MiB copy-on-write), burns 200 ms itself, prints the ready line and waits
-// for SIGTERM. The whole group has then used 800 ms of CPU, and its PSS is
-// about 64 MiB, though its RSS adds up to about 128.
+// `cpu_burner`: it touches 64 MiB, then forks child A (burns 300 ms of CPU
+// and exits; the parent reaps it) and child B (burns 300 ms and stays alive,
+// sharing the 64 MiB copy-on-write), burns 200 ms itself, prints the ready
+// line and waits for SIGTERM. Its PSS is about 64 MiB, though its RSS adds up
+// to about 128.
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,31 +29,62 @@
 
 namespace {
 
-void burn_cpu_ms(long ms) {
-  timespec start{}, now{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &start);
-  do {
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1'000'000 < ms);
+double own_cpu_s() {
+  timespec now{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
-}  // namespace
+void burn_cpu_ms(long ms) {
+  const double until = own_cpu_s() + static_cast<double>(ms) / 1000;
+  while (own_cpu_s() < until) {
+  }
+}
 
-int many_small_children(const sigset_t& term) {
+// A child's last words before it waits: its own CPU time, to the parent.
+void report_to(int pipe_fd) {
+  const double spent = own_cpu_s();
+  if (::write(pipe_fd, &spent, sizeof spent) != sizeof spent) ::_exit(3);
+}
+
+double read_report(int pipe_fd) {
+  double spent = 0;
+  if (::read(pipe_fd, &spent, sizeof spent) != sizeof spent) return -1e9;  // fails the test
+  return spent;
+}
+
+double reaped_children_cpu_s() {
+  rusage usage{};
+  ::getrusage(RUSAGE_CHILDREN, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+void announce(double group_cpu_s) {
+  std::fprintf(stderr, "own_cpu_s %.6f\n", group_cpu_s + own_cpu_s());
+  std::fflush(stderr);
+  std::printf("listening on 127.0.0.1:1\n");
+  std::fflush(stdout);
+}
+
+int many_small_children(const sigset_t& term, int pipe_fds[2]) {
   std::vector<pid_t> children;
   for (int i = 0; i < 50; ++i) {
     const pid_t child = ::fork();
     if (child == 0) {
       burn_cpu_ms(4);
+      report_to(pipe_fds[1]);
       int signal_number;
       ::sigwait(&term, &signal_number);
       ::_exit(0);
     }
     children.push_back(child);
   }
-  ::usleep(500'000);  // every child has burnt its 4 ms
-  std::printf("listening on 127.0.0.1:1\n");
-  std::fflush(stdout);
+  double children_cpu_s = 0;
+  for (int i = 0; i < 50; ++i) children_cpu_s += read_report(pipe_fds[0]);
+  announce(children_cpu_s);
   int signal_number;
   ::sigwait(&term, &signal_number);
   for (const pid_t child : children) ::kill(child, SIGTERM);
@@ -54,12 +92,16 @@ int many_small_children(const sigset_t& term) {
   return 0;
 }
 
+}  // namespace
+
 int main(int argc, char** argv) {
   sigset_t term;
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
   ::pthread_sigmask(SIG_BLOCK, &term, nullptr);
-  if (argc > 1 && std::string(argv[1]) == "many") return many_small_children(term);
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return 2;
+  if (argc > 1 && std::string(argv[1]) == "many") return many_small_children(term, pipe_fds);
 
   std::vector<char> memory(64 << 20);
   for (std::size_t i = 0; i < memory.size(); i += 4096) memory[i] = 1;
@@ -72,16 +114,15 @@ int main(int argc, char** argv) {
   const pid_t b = ::fork();
   if (b == 0) {
     burn_cpu_ms(300);
+    report_to(pipe_fds[1]);
     int signal_number;
     ::sigwait(&term, &signal_number);
     ::_exit(0);
   }
   ::waitpid(a, nullptr, 0);
   burn_cpu_ms(200);
-  // Let B finish burning before announcing readiness.
-  ::usleep(400'000);
-  std::printf("listening on 127.0.0.1:1\n");
-  std::fflush(stdout);
+  const double b_cpu_s = read_report(pipe_fds[0]);  // B has finished burning
+  announce(b_cpu_s + reaped_children_cpu_s());
 
   int signal_number;
   ::sigwait(&term, &signal_number);

@@ -36,21 +36,29 @@ FakeTcpServer::~FakeTcpServer() {
 void FakeTcpServer::accept_loop() {
   while (!stopping_) {
     if (!readable(listener_.get())) continue;
+    if (behaviour_.accept_every.count() > 0) std::this_thread::sleep_for(behaviour_.accept_every);
     AcceptResult result = accept_connection(listener_.get(), /*nonblocking=*/false);
     if (result.status != AcceptStatus::accepted) continue;
     const int fd = result.fd.get();
     std::size_t accepted = 0;
     {
       std::lock_guard lock(mutex_);
+      received_before_accept_.push_back(received_.load());
       connections_.push_back(std::move(result.fd));
       accepted = connections_.size();
     }
     const bool deaf = behaviour_.deaf_every > 0 && accepted % behaviour_.deaf_every == 0;
-    threads_.emplace_back([this, fd, deaf] { serve(fd, deaf); });
+    const bool stalls = behaviour_.stall_every == 0 || accepted % behaviour_.stall_every == 0;
+    threads_.emplace_back([this, fd, deaf, stalls] { serve(fd, deaf, stalls); });
   }
 }
 
-void FakeTcpServer::serve(int fd, bool deaf) {
+std::vector<std::uint64_t> FakeTcpServer::received_before_each_accept() {
+  std::lock_guard lock(mutex_);
+  return received_before_accept_;
+}
+
+void FakeTcpServer::serve(int fd, bool deaf, bool stalls) {
   std::array<char, 16384> buffer;
   std::uint64_t echoed = 0;
   const auto connected = Clock::now();
@@ -61,12 +69,15 @@ void FakeTcpServer::serve(int fd, bool deaf) {
     }
     if (!readable(fd)) continue;
     if (deaf ||
-        (behaviour_.stall_after.count() > 0 && Clock::now() - started_ >= behaviour_.stall_after)) {
+        (stalls && behaviour_.deaf_after_bytes > 0 && echoed >= behaviour_.deaf_after_bytes) ||
+        (stalls && behaviour_.stall_after.count() > 0 &&
+         Clock::now() - started_ >= behaviour_.stall_after)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));  // alive, but deaf
       continue;
     }
     const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     if (n <= 0) return;
+    received_ += static_cast<std::uint64_t>(n);
     if (echoed == 0 && behaviour_.first_echo_delay.count() > 0)
       std::this_thread::sleep_for(behaviour_.first_echo_delay);
     if (behaviour_.delay.count() > 0) std::this_thread::sleep_for(behaviour_.delay);
