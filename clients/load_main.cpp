@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 #include <ctime>
 #include <fstream>
@@ -85,9 +86,9 @@ int main(int argc, char** argv) {
       std::cerr << "ready " << ramp_up_s << std::endl;
       std::string line;
       if (!std::getline(std::cin, line)) throw std::runtime_error("--start-on-input: no start time on standard input");
-      std::size_t used = 0;
-      const double when = std::stod(line, &used);
-      if (used == 0 || !std::isfinite(when) || when <= 0)
+      char* end = nullptr;
+      const double when = std::strtod(line.c_str(), &end);
+      if (end == line.c_str() || *end != '\0' || !std::isfinite(when) || when <= 0)
         throw std::runtime_error("--start-on-input: not a start time: '" + line + "'");
       return when;
     };

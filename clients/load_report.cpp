@@ -157,10 +157,10 @@ std::vector<std::string> failure_reasons(const LoadResult& r) {
     why.push_back(fixed(r.loss_pct(), 2) + " % of datagrams lost, more than --max-loss " +
                   fixed(c.max_loss_pct, 2) + " %");
   }
-  if (c.start_at_unix_s > 0 && r.start_late_s > c.duration_s / 10) {
-    why.push_back("the connections opened " + fixed(r.start_late_s, 3) +
-                  " s after --start-at, more than a tenth of the window: its window would not "
-                  "line up with other load hosts'");
+  if ((c.start_at_unix_s > 0 || c.start_on_input) && r.start_late_s > c.duration_s / 10) {
+    why.push_back("the load was ready " + fixed(r.start_late_s, 3) +
+                  " s after its start time, more than a tenth of the window: its window would "
+                  "not line up with other load hosts'");
   }
   if (r.totals.connected < c.connections) {
     why.push_back("only " + std::to_string(r.totals.connected) + " of " +

@@ -20,9 +20,10 @@ const char* const kContractFields[] = {"connections", "size",       "messages", 
                                        "mismatches",  "msgs_per_s", "mib_per_s", "p50_us", "p90_us",
                                        "p99_us",      "p999_us",    "max_us"};
 
-CommandResult run_load(std::vector<std::string> args) {
+CommandResult run_load(std::vector<std::string> args,
+                       const std::optional<std::string>& input = std::nullopt) {
   args.insert(args.begin(), echo_load_path());
-  return run_command(args, 60s);
+  return run_command(args, 60s, input);
 }
 
 TEST(EchoLoadCli, JsonCarriesTheContractFields) {
@@ -189,17 +190,52 @@ TEST(EchoLoadCli, NonFiniteNumbersExitTwoNamingTheOption) {
 }
 
 TEST(EchoLoadCli, JsonCountsUnansweredAndStalled) {
-  FakeTcpServer server({.deaf_every = 1});
+  FakeTcpServer server({.deaf_after_bytes = 64});  // the ramp-up's echo, then nothing
   const CommandResult result =
       run_load({"--port", std::to_string(server.port()), "-d", "0.3", "--rate", "200",
                 "--answer-timeout", "0.1", "--format", "json"});
   EXPECT_EQ(result.exit_code, 1);
   const auto json = nlohmann::json::parse(result.out);
-  EXPECT_GT(json.at("unanswered").get<int>(), 30);
+  EXPECT_EQ(json.at("unanswered").get<int>(), 60);  // 200/s x 0.3 s, by the schedule
   EXPECT_EQ(json.at("stalled_connections").get<int>(), 1);
   EXPECT_NE(result.err.find("never answered"), std::string::npos) << result.err;
   ASSERT_TRUE(json.contains("error"));
   EXPECT_NE(json["error"]["messages"].dump().find("never answered"), std::string::npos);
+}
+
+TEST(EchoLoadCli, JsonNamesARampUpPastItsLimit) {
+  FakeTcpServer server({.deaf_every = 1});
+  const CommandResult result = run_load({"--port", std::to_string(server.port()), "-d", "0.3",
+                                         "--ramp-up-timeout", "0.2", "--format", "json"});
+  EXPECT_EQ(result.exit_code, 1);
+  const auto json = nlohmann::json::parse(result.out);
+  EXPECT_EQ(json.at("ramp_up_waiting").get<int>(), 1);
+  EXPECT_GE(json.at("ramp_up_s").get<double>(), 0.2);
+  EXPECT_NE(json["error"]["messages"].dump().find("ramp-up"), std::string::npos) << result.out;
+}
+
+// --start-on-input: the start time comes on standard input once every
+// connection has passed the barrier, announced by a ready line on stderr.
+TEST(EchoLoadCli, StartOnInputWaitsForTheStartTimeAfterTheRampUp) {
+  FakeTcpServer server({});
+  const CommandResult bad = run_load({"--port", std::to_string(server.port()), "-d", "0.2",
+                                      "--start-on-input", "--format", "json"},
+                                     "soon\n");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("ready "), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("not a start time"), std::string::npos) << bad.err;
+  const CommandResult good = run_load(
+      {"--port", std::to_string(server.port()), "-d", "0.2", "--start-on-input", "--format", "json"},
+      "1\n");  // long past: starts at once, and says how late (here: decades)
+  const auto json = nlohmann::json::parse(good.out);
+  EXPECT_GT(json.at("start_late_s").get<double>(), 1e8);
+  EXPECT_EQ(good.exit_code, 1);
+  EXPECT_NE(good.err.find("after its start time"), std::string::npos) << good.err;
+  const double now = static_cast<double>(std::time(nullptr));
+  const CommandResult on_time = run_load(
+      {"--port", std::to_string(server.port()), "-d", "0.2", "--start-on-input", "--format", "json"},
+      std::to_string(now + 1) + "\n");
+  EXPECT_EQ(on_time.exit_code, 0) << on_time.err;
 }
 
 TEST(EchoLoadCli, VersionExitsZero) {

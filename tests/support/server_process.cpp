@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "child_process.hpp"
 #include "proc_stat.hpp"
@@ -17,14 +18,21 @@ using bench::wait_for_exit;
 std::string echo_server_path() { return ECHO_SERVER_PATH; }
 std::string echo_load_path() { return ECHO_LOAD_PATH; }
 
-CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                          const std::optional<std::string>& input) {
   const std::string out_path = make_temp_file();
   const std::string err_path = make_temp_file();
+  const std::string in_path = input ? make_temp_file() : std::string();
+  if (input) std::ofstream(in_path) << *input;
   const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CLOEXEC);
+  const int in_fd = input ? ::open(in_path.c_str(), O_RDONLY | O_CLOEXEC) : -1;
   bench::SpawnOptions options;
   options.new_process_group = false;  // started the way a shell would
+  options.stdin_fd = in_fd;
   const pid_t pid = bench::spawn_process(argv, out_fd, err_path, options);
   ::close(out_fd);
+  if (in_fd >= 0) ::close(in_fd);
+  if (input) std::filesystem::remove(in_path);
   std::optional<int> code = wait_for_exit(pid, timeout);
   if (!code) {
     ::kill(pid, SIGKILL);

@@ -32,9 +32,11 @@ struct CommandResult {
   std::string err;
 };
 
-/// Runs a command to completion (killed after `timeout`) and captures output.
+/// Runs a command to completion (killed after `timeout`) and captures output;
+/// `input`, if given, is its standard input (otherwise it shares ours).
 CommandResult run_command(const std::vector<std::string>& argv,
-                          std::chrono::milliseconds timeout = 20s);
+                          std::chrono::milliseconds timeout = 20s,
+                          const std::optional<std::string>& input = std::nullopt);
 
 class ServerProcess {
  public:

@@ -137,7 +137,7 @@ class RemoteBench(unittest.TestCase):
         self.assertIn("the server on echo-server exited with status 137 during the case", case["error_message"])
         self.assert_nothing_left("echo-server", "echo-load-1")
 
-    def bench_with_stand_in(self, name: str, script: str) -> tuple[int, dict]:
+    def bench_with_stand_in(self, name: str, script: str, load_hosts: str = "echo-load-1") -> tuple[int, dict]:
         """One epoll-reactor case whose --remote-dir holds the real binaries,
         except `name`, which is `script`."""
         where = {"echo-load": "clients", "echo-server": "servers", "echo-bench": "bench"}
@@ -149,7 +149,22 @@ class RemoteBench(unittest.TestCase):
             stand_in.write(script)
         os.chmod(os.path.join(fake, name), 0o755)
         return self.bench("--benchmark_filter=^throughput/tcp/epoll-reactor/", "--remote-dir", fake,
-                          "--server-host", "echo-server", "--load-hosts", "echo-load-1", "--remote", "netns")
+                          "--server-host", "echo-server", "--load-hosts", load_hosts, "--remote", "netns")
+
+    def test_a_load_host_slow_to_connect_still_starts_with_the_others(self):
+        # echo-load-1 takes a second longer to open its connections: the start
+        # is chosen only once both have passed their ramp-up, so neither is late.
+        real = os.path.join(BUILD, "clients", "echo-load")
+        status, report = self.bench_with_stand_in(
+            "echo-load", f'#!/bin/sh\n[ "$(ip netns identify $$)" = echo-load-1 ] && sleep 1\nexec {real} "$@"\n',
+            load_hosts="echo-load-1,echo-load-2")
+        self.assertEqual(status, 0, self.stderr)
+        [case] = report["benchmarks"]
+        self.assertNotIn("error_message", case)
+        self.assertGreater(case["ramp_up_s"], 0)
+        self.assertGreater(case["host1_msgs_per_s"], 0)
+        self.assertGreater(case["host2_msgs_per_s"], 0)
+        self.assert_nothing_left("echo-server", "echo-load-1", "echo-load-2")
 
     def test_a_cut_hlog_fails_the_case(self):
         # An echo-load whose interval log loses its last line after the run.
