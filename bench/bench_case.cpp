@@ -61,8 +61,9 @@ struct MatrixShape {
 // edge for three of the four models).
 MatrixShape shape_of(const std::string& matrix) {
   if (matrix == "quick") {
-    return {{{16, 64}}, 16,    {20000}, 10, {50}, {1000}, {100},
-            true,       {"thread-per-connection", "asio-coroutine"}};
+    return {{{16, 64}}, 16,   {20000},
+            10,         {50}, {1000},
+            {100},      true, {"thread-per-connection", "asio-coroutine"}};
   }
   if (matrix == "default") {
     return {{{1, 64}, {16, 64}, {256, 64}, {16, 16384}},

@@ -67,8 +67,10 @@ void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSett
       result = remote ? remote->run_case(bench_case, settings)
                       : echo::bench::run_case(bench_case, settings);
       if (result.server_never_started) {
-        result.error = "the server did not start (not tried again for this case's remaining "
-                       "repetitions): " + result.error;
+        result.error =
+            "the server did not start (not tried again for this case's remaining "
+            "repetitions): " +
+            result.error;
         progress.never_started.emplace(bench_case.name(), result.error);
       }
     }
@@ -186,7 +188,7 @@ int run_bench(int argc, char** argv) {
   app.name("echo-bench");
   app.allow_extras();
   app.set_version_flag("--version", std::string("echo-bench ") + ECHO_VERSION);
-  app.add_option("--matrix", matrix, "quick (CI, <60 s), default (<6 min) or full")
+  app.add_option("--matrix", matrix, "quick (CI, <60 s), default (<8 min) or full")
       ->check(CLI::IsMember({"quick", "default", "full"}))
       ->capture_default_str();
   app.add_option("--server-cmd", custom_specs,

@@ -32,10 +32,10 @@ struct RunSettings {
 
 struct CaseResult {
   bool ok = false;
-  std::string error;        ///< why not, for SkipWithError
+  std::string error;                  ///< why not, for SkipWithError
   bool server_never_started = false;  ///< the server was not ready: no repetition can do better
-  double seconds = 0;       ///< measured time (manual time)
-  std::uint64_t items = 0;  ///< messages, or churn cycles
+  double seconds = 0;                 ///< measured time (manual time)
+  std::uint64_t items = 0;            ///< messages, or churn cycles
   std::uint64_t bytes = 0;
   std::map<std::string, double> counters;  ///< the user counters
 };

@@ -288,12 +288,11 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     // only then is the common start chosen, a margin ahead that covers the
     // slowest host's measured round trip, and sent to each in its own clock.
     const LoadConfig defaults;
-    const auto ramp_up_patience = std::chrono::milliseconds(std::llround(
-        (defaults.connect_timeout_s + defaults.ramp_up_timeout_s + 10) * 1000));
+    const auto ramp_up_patience = std::chrono::milliseconds(
+        std::llround((defaults.connect_timeout_s + defaults.ramp_up_timeout_s + 10) * 1000));
     for (unsigned i = 0; i < hosts; ++i) {
       if (!loads[i]->wait_for_error_line("ready ", ramp_up_patience)) {
-        out.error = "load host " + loads_[i]->name() +
-                    " did not get through its ramp-up: " +
+        out.error = "load host " + loads_[i]->name() + " did not get through its ramp-up: " +
                     load_host_error(loads[i]->finish(1s), nlohmann::json());
         return out;
       }

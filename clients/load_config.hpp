@@ -128,9 +128,9 @@ struct IntervalSummary {
 struct LoadResult {
   LoadConfig config;
   WorkerStats totals;
-  double elapsed_s = 0;                    ///< length of the measured window
-  double client_cpu_s = 0;                 ///< this process's user+sys CPU inside the window
-  double start_late_s = 0;                 ///< how late the load started after --start-at
+  double elapsed_s = 0;     ///< length of the measured window
+  double client_cpu_s = 0;  ///< this process's user+sys CPU inside the window
+  double start_late_s = 0;  ///< how late the load started after --start-at
   /// From the first connect to the ramp-up barrier: every connection open and
   /// served once. A real cost of per-connection models, reported per case.
   double ramp_up_s = 0;
@@ -156,8 +156,8 @@ struct LoadResult {
   /// loss within --max-loss.
   [[nodiscard]] bool ok() const {
     return totals.connected == config.connections && totals.errors.total() == 0 &&
-           totals.ramp_up_waiting == 0 && totals.mismatches == 0 && totals.unanswered == 0 && totals.stalled_connections == 0 &&
-           (!config.udp || loss_pct() <= config.max_loss_pct);
+           totals.ramp_up_waiting == 0 && totals.mismatches == 0 && totals.unanswered == 0 &&
+           totals.stalled_connections == 0 && (!config.udp || loss_pct() <= config.max_loss_pct);
   }
 };
 

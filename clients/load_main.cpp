@@ -3,10 +3,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <stdexcept>
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 #include "hdr_interval_log.hpp"
@@ -85,7 +85,8 @@ int main(int argc, char** argv) {
     hooks.start_time = [](double ramp_up_s) {
       std::cerr << "ready " << ramp_up_s << std::endl;
       std::string line;
-      if (!std::getline(std::cin, line)) throw std::runtime_error("--start-on-input: no start time on standard input");
+      if (!std::getline(std::cin, line))
+        throw std::runtime_error("--start-on-input: no start time on standard input");
       char* end = nullptr;
       const double when = std::strtod(line.c_str(), &end);
       if (end == line.c_str() || *end != '\0' || !std::isfinite(when) || when <= 0)

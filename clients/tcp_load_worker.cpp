@@ -155,9 +155,8 @@ class TcpLoadWorker final : public LoadWorker {
       try_send(s, now);
     }
     const auto waiting = [this] {
-      return static_cast<unsigned>(std::count_if(streams_.begin(), streams_.end(), [](const auto& s) {
-        return s.fd && s.recv_seq == 0;
-      }));
+      return static_cast<unsigned>(std::count_if(
+          streams_.begin(), streams_.end(), [](const auto& s) { return s.fd && s.recv_seq == 0; }));
     };
     std::vector<epoll_event> events(std::min<std::size_t>(streams_.size(), 1024));
     while (now < a_.ramp_up_deadline_ns && waiting() > 0) {
@@ -249,8 +248,8 @@ class TcpLoadWorker final : public LoadWorker {
   // Sends every message this connection may send now, until the socket is full.
   void try_send(TcpStream& s, std::int64_t now) {
     const std::uint64_t in_flight_limit = s.recv_seq + s.sent_at.size();
-    const std::uint64_t limit = config_.open_loop() || ramping_ ? std::min(s.allowed, in_flight_limit)
-                                                                : in_flight_limit;
+    const std::uint64_t limit =
+        config_.open_loop() || ramping_ ? std::min(s.allowed, in_flight_limit) : in_flight_limit;
     while (s.send_seq < limit) {
       if (s.send_offset == 0) s.sent_at[s.send_seq % s.sent_at.size()] = now;
       const char* message = a_.pattern->message(s.stream, s.send_seq);

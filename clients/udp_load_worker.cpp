@@ -188,7 +188,8 @@ class UdpLoadWorker final : public LoadWorker {
         if (window_.measuring(oldest.sent_ns)) {
           ++stats_.lost;
           ++stats_.sent;
-          if (config_.open_loop() && now >= window_.measure_end_ns) charge_unanswered(oldest.due_ns, now);
+          if (config_.open_loop() && now >= window_.measure_end_ns)
+            charge_unanswered(oldest.due_ns, now);
         }
       }
       s.window.pop_front();
@@ -206,16 +207,15 @@ class UdpLoadWorker final : public LoadWorker {
   void drain(int epoll, std::vector<epoll_event>& events) {
     const std::int64_t deadline = window_.measure_end_ns + timeout_ns_;
     const auto waiting = [this] {
-      return std::any_of(streams_.begin(), streams_.end(), [](const UdpStream& s) {
-        return s.outstanding > 0;
-      });
+      return std::any_of(streams_.begin(), streams_.end(),
+                         [](const UdpStream& s) { return s.outstanding > 0; });
     };
     for (std::int64_t now = now_ns(); now < deadline && waiting(); now = now_ns()) {
       for (auto& s : streams_) expire(s, now);
       const std::int64_t wait = std::min<std::int64_t>(deadline - now, 10'000'000);
       const timespec timeout{0, static_cast<long>(wait)};
-      const int n = ::epoll_pwait2(epoll, events.data(), static_cast<int>(events.size()), &timeout,
-                                   nullptr);
+      const int n =
+          ::epoll_pwait2(epoll, events.data(), static_cast<int>(events.size()), &timeout, nullptr);
       const std::int64_t after = now_ns();
       for (int i = 0; i < n; ++i) receive(*static_cast<UdpStream*>(events[i].data.ptr), after);
     }

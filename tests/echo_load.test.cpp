@@ -28,10 +28,12 @@ TEST(EchoLoad, MeasuresTheDelayOfASlowServer) {
   FakeTcpServer server({.delay = 5ms});
   const LoadResult result = run_load(config_for(server.port()));
   ASSERT_TRUE(result.ok()) << result.totals.first_error;
-  ASSERT_GT(result.totals.messages, 20u);
+  ASSERT_GT(result.totals.messages, 0u);
+  // Never faster than the server's own delay; the upper bound only catches a
+  // latency that is off by an order of magnitude (a slow machine oversleeps).
   const double p50_ms = static_cast<double>(result.totals.corrected.value_at_percentile(50)) / 1e6;
   EXPECT_GE(p50_ms, 4.9);
-  EXPECT_LE(p50_ms, 7.0);
+  EXPECT_LE(p50_ms, 50.0);
 }
 
 TEST(EchoLoad, OpenLoopChargesServerStallsAndClosedLoopHidesThem) {
@@ -72,8 +74,11 @@ TEST(EchoLoad, CatchesAServerThatCorruptsOneByteInAThousandMessages) {
     FakeTcpServer server({.corrupt_every_bytes = std::uint64_t{1000} * 64});
     config = config_for(server.port());
     const LoadResult result = run_load(config);
-    ASSERT_GT(result.totals.messages, 2000u);
-    EXPECT_GT(result.totals.mismatches, 0u);
+    // Corrupted messages among those answered: one in a thousand, whatever
+    // the machine's speed (a run too short to reach one proves nothing).
+    ASSERT_GE(result.totals.messages, 1000u);
+    EXPECT_NEAR(static_cast<double>(result.totals.mismatches),
+                static_cast<double>(result.totals.messages) / 1000, 1.0);
     EXPECT_FALSE(result.ok());
   }
 }
@@ -114,11 +119,13 @@ TEST(EchoLoad, CountsUdpLossWithoutHanging) {
   config.udp_timeout_s = 0.05;
   const LoadResult result = run_load(config);
   EXPECT_EQ(result.totals.mismatches, 0u);
-  ASSERT_GT(result.totals.sent, 100u);
+  ASSERT_GT(result.totals.sent, 0u);
   EXPECT_GT(result.totals.lost, 0u);
-  // Every 10th datagram the server receives is dropped; datagrams still in
-  // flight when the run ends are neither lost nor echoed.
-  EXPECT_NEAR(result.loss_pct(), 10.0, 2.0);
+  // Every 10th datagram the server receives is dropped: the loss counted is
+  // what the server says it dropped, give or take those it dropped outside
+  // the window (one per socket at each edge).
+  EXPECT_NEAR(static_cast<double>(result.totals.lost), static_cast<double>(server.dropped()),
+              2.0 * config.connections);
 }
 
 TEST(EchoLoad, OpenLoopSendsAtTheRequestedRate) {
@@ -133,18 +140,20 @@ TEST(EchoLoad, OpenLoopSendsAtTheRequestedRate) {
 }
 
 TEST(EchoLoad, OpenLoopChargesMessagesAServerNeverAnsweredAtTheEnd) {
-  FakeTcpServer server({.stall_after = 600ms});  // answers, then goes deaf
+  // Each connection is answered 301 times (the ramp-up's message and 300
+  // more), then never again.
+  FakeTcpServer server({.deaf_after_bytes = 64 * 301});
   LoadConfig config = config_for(server.port());
   config.connections = 2;
   config.rate = 1000;
   config.answer_timeout_s = 0.2;
   const auto started = std::chrono::steady_clock::now();
   const LoadResult result = run_load(config);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "gives up after answer_timeout";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s) << "gives up after answer_timeout";
   EXPECT_FALSE(result.ok());
-  // About the last 0.4 s of the 1 s window was due and never answered.
-  EXPECT_GT(result.totals.unanswered, 200u);
-  EXPECT_LT(result.totals.unanswered, 600u);
+  // 500 due per connection in the 1 s window, 300 answered.
+  EXPECT_EQ(result.totals.messages, 600u);
+  EXPECT_EQ(result.totals.unanswered, 400u);
   EXPECT_EQ(result.totals.errors.total(), 0u);
   // Each is charged from its due time to the give-up time: at least 0.2 s.
   EXPECT_GE(static_cast<double>(result.totals.corrected.value_at_percentile(99)) / 1e6, 200.0);
@@ -282,7 +291,7 @@ TEST(EchoLoad, ClosedLoopServesEveryConnectionOnceBeforeTheWindow) {
 }
 
 TEST(EchoLoad, ClosedLoopCountsAStallAtTheEndOfTheWindow) {
-  FakeTcpServer server({.stall_after = 300ms});
+  FakeTcpServer server({.deaf_after_bytes = 64 * 20});  // 20 echoes each, then none
   LoadConfig config = config_for(server.port());
   config.connections = 2;
   config.duration_s = 0.8;
@@ -365,7 +374,9 @@ TEST(EchoLoad, OpenLoopCountsOneErrorPerDeadConnectionNotOnePerMessage) {
   config.rate = 2000;
   const LoadResult result = run_load(config);
   EXPECT_EQ(result.totals.errors.total(), 2u);
-  EXPECT_GT(result.totals.not_sent, 1000u);  // what the dead connections could not send
+  EXPECT_GT(result.totals.not_sent, 0u);  // what the dead connections could not send
+  // Every message the schedule made due in the window is accounted for.
+  EXPECT_EQ(result.totals.messages + result.totals.unanswered + result.totals.not_sent, 2000u);
   EXPECT_FALSE(result.ok());
 }
 

@@ -63,7 +63,7 @@ class FakeTcpServer {
   std::vector<UniqueFd> connections_;
   std::vector<std::uint64_t> received_before_accept_;
   std::atomic<std::uint64_t> received_{0};  // bytes, over every connection
-  std::vector<std::thread> threads_;  // accept loop thread only
+  std::vector<std::thread> threads_;        // accept loop thread only
   std::thread acceptor_;
 };
 

@@ -13,7 +13,8 @@ ECHO_BUILD_PACKAGES=(
   liburing-dev pkg-config
 )
 ECHO_TEST_PACKAGES=(socat netcat-openbsd python3 python3-matplotlib python3-numpy iproute2 iputils-ping
-  openssh-server openssh-client)
+  openssh-server openssh-client stress-ng)
+# stress-ng: tools/slow-machine's CPU contention (and its test).
 # tools/netns-lab: namespaces, veth, bridge and shaping (ip, tc), and ping to
 # check the lab works; echo-bench --remote ssh needs the ssh client (its test
 # runs an OpenSSH server in the lab).
