@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,9 +28,25 @@ pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
   CPU_ZERO(&cpus);
   for (const int cpu : options.cpus) CPU_SET(cpu, &cpus);
   const int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  const pid_t parent = ::getpid();
 
   const pid_t pid = ::fork();
   if (pid == 0) {
+    // A program starts with nothing blocked and SIGPIPE at its default,
+    // whatever the spawning thread had (echo-bench blocks SIGINT, SIGTERM
+    // and SIGHUP for its clean-up, and ignores SIGPIPE): both survive exec,
+    // and a server that cannot see SIGTERM cannot stop.
+    sigset_t nothing;
+    ::sigemptyset(&nothing);
+    ::sigprocmask(SIG_SETMASK, &nothing, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    // If we die, even by SIGKILL, the child is told to stop (and a server
+    // then stops its own children, as on any SIGTERM). Checked against a
+    // parent that died before this line.
+    if (options.parent_death_signal != 0) {
+      ::prctl(PR_SET_PDEATHSIG, options.parent_death_signal);
+      if (::getppid() != parent) ::_exit(127);
+    }
     if (options.new_process_group) ::setpgid(0, 0);
     if (options.stdin_fd >= 0) ::dup2(options.stdin_fd, STDIN_FILENO);
     ::dup2(stdout_fd, STDOUT_FILENO);

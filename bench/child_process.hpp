@@ -2,6 +2,7 @@
 // Starting and reaping child processes: the one place that does fork/exec,
 // shared by the benchmark harness (LaunchedServer) and the tests.
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -16,10 +17,15 @@ struct SpawnOptions {
   std::vector<int> cpus;            ///< pin to these CPUs (empty: no pinning)
   std::optional<unsigned> max_fds;  ///< RLIMIT_NOFILE for the child
   int stdin_fd = -1;                ///< the child's standard input (-1: ours)
+  /// Sent to the child when the thread that spawned it exits, or the whole
+  /// process dies, even by SIGKILL (PR_SET_PDEATHSIG; 0: none). Spawn from a
+  /// thread that lives as long as the child should (the main thread here).
+  int parent_death_signal = SIGTERM;
 };
 
 /// fork + exec `argv` (searching PATH) with standard output on `stdout_fd`
-/// and standard error appended to the file `stderr_path`. Between fork and
+/// and standard error appended to the file `stderr_path`, no signal blocked
+/// and SIGPIPE at its default. Between fork and
 /// exec the child makes only async-signal-safe calls, so the caller may have
 /// threads. Throws std::runtime_error if fork fails; exec failure makes the
 /// child exit with status 127.

@@ -32,6 +32,16 @@ def alive(pid: int) -> bool:
         return False
 
 
+def running(pid: int) -> bool:
+    """Alive and not a zombie: an orphan's exit status waits for whoever
+    reaps orphans here, which may be slow or nobody."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @unittest.skipUnless(BENCH and os.access(BENCH, os.X_OK), "ECHO_BENCH (the built echo-bench) not given")
 class BrokenRuns(unittest.TestCase):
     def bench(self, *args, timeout=120):
@@ -49,6 +59,55 @@ class BrokenRuns(unittest.TestCase):
         self.assertEqual(done.returncode, 1)
         self.assertIn("FAILED throughput/tcp/quitter", done.stderr)
         self.assertIn("exited with status 3", done.stderr)
+
+    def test_a_server_that_cannot_start_fails_its_other_repetitions_at_once(self):
+        # It is started once; the other repetitions fail with the same error
+        # (each attempt would write one line to the marker file), while a
+        # case that can start still runs every repetition.
+        with tempfile.TemporaryDirectory() as tmp:
+            marker = os.path.join(tmp, "starts")
+            done = subprocess.run(
+                [BENCH, "--repetitions=3", "--duration=0.2", "--warmup=0",
+                 "--benchmark_filter=^throughput/tcp/(quitter|epoll-reactor)/conns:16/size:64$",
+                 "--server-cmd", f"quitter=sh -c 'echo start >> {marker}; exit 3' {{port}}",
+                 "--benchmark_format=json"],
+                capture_output=True, text=True, timeout=120)
+            self.assertEqual(done.returncode, 1, done.stderr)
+            with open(marker) as starts:
+                self.assertEqual(starts.read().split(), ["start"])
+        self.assertEqual(done.stderr.count("FAILED throughput/tcp/quitter"), 3)
+        self.assertEqual(done.stderr.count("not tried again"), 3)
+        self.assertIn("3 of 6 case runs failed", done.stderr)
+
+    def test_a_server_starts_with_no_signal_blocked(self):
+        # echo-bench blocks SIGINT/SIGTERM/SIGHUP for its own clean-up; a
+        # server that inherited that mask could never be stopped by SIGTERM.
+        done = self.bench("--benchmark_filter=^throughput/tcp/mask/conns:16/",
+                          "--server-cmd", "mask=sh -c 'grep -h SigBlk /proc/self/status >&2; exit 3' {port}")
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("SigBlk:\t0000000000000000", done.stderr)
+
+    def test_sigkill_of_echo_bench_stops_its_server(self):
+        bench = subprocess.Popen([BENCH, "--repetitions=1", "--duration=30",
+                                  "--benchmark_filter=^throughput/tcp/thread-per-connection/conns:16/size:64/"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            servers: list[int] = []
+            deadline = time.monotonic() + 20
+            while not servers and time.monotonic() < deadline and bench.poll() is None:
+                time.sleep(0.1)  # until the case has started its server
+                servers = children_of(bench.pid)
+            self.assertTrue(servers, "echo-bench started no server")
+        finally:
+            bench.kill()
+            bench.wait()
+        # The server is told by the kernel (parent-death signal) and stops
+        # within its 2 s; allow a slow machine ten times that.
+        deadline = time.monotonic() + 20
+        while any(running(pid) for pid in servers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for pid in servers:
+            self.assertFalse(running(pid), f"server {pid} outlived a SIGKILLed echo-bench")
 
     def test_a_daemonising_server_is_refused_naming_the_problem(self):
         # setsid -f leaves the process group at once; timeout ends the
