@@ -12,10 +12,13 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <regex>
@@ -391,6 +394,17 @@ int run_bench(int argc, char** argv) {
     benchmark::AddCustomContext(key, value);
 
   std::vector<std::string> extras = app.remaining();
+  // An output that cannot be written is found now, not after the whole run
+  // (Google Benchmark would then abort).
+  for (const std::string& word : extras) {
+    const std::string flag = "--benchmark_out=";
+    if (word.rfind(flag, 0) != 0) continue;
+    const std::string path = word.substr(flag.size());
+    if (!std::ofstream(path, std::ios::app)) {
+      std::cerr << "echo-bench: cannot write " << path << ": " << std::strerror(errno) << "\n";
+      return 2;
+    }
+  }
   if (!has_flag(extras, "--benchmark_enable_random_interleaving"))
     extras.emplace_back("--benchmark_enable_random_interleaving=true");
   std::vector<char*> rest;

@@ -250,11 +250,20 @@ CaseResult run_slo_capacity(const BenchCase& c, const RunSettings& settings,
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   out.items = messages;
   out.bytes = messages * c.size;
-  out.counters["capacity_msgs_per_s"] = found.capacity;
-  out.counters["p99_at_capacity_us"] = found.p99_at_capacity_us;
+  // A capacity only where some rate met the SLO; where none did, the lowest
+  // rate tried and its p99 say how far off it was (never a zero capacity).
+  out.counters["slo_met"] = found.never_met ? 0 : 1;
+  if (found.never_met) {
+    out.counters["lowest_probed_msgs_per_s"] = found.first_failing;
+    out.counters["p99_at_lowest_probe_us"] = found.p99_at_first_failing_us;
+  } else {
+    out.counters["capacity_msgs_per_s"] = found.capacity;
+    out.counters["p99_at_capacity_us"] = found.p99_at_capacity_us;
+  }
   out.counters["probes"] = found.probes;
   out.counters["closed_loop_msgs_per_s"] = peak.msgs_per_s();
-  if (found.first_failing > 0) out.counters["first_failing_msgs_per_s"] = found.first_failing;
+  if (found.first_failing > 0 && !found.never_met)
+    out.counters["first_failing_msgs_per_s"] = found.first_failing;
   // The client limited the search if it was saturated where the SLO broke.
   const double util = client_util[found.first_failing > 0 ? found.first_failing : found.capacity];
   out.counters["client_cpu_util"] = util;

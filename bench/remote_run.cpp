@@ -292,8 +292,9 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
         std::llround((defaults.connect_timeout_s + defaults.ramp_up_timeout_s + 10) * 1000));
     for (unsigned i = 0; i < hosts; ++i) {
       if (!loads[i]->wait_for_error_line("ready ", ramp_up_patience)) {
+        const CommandOutput done = loads[i]->finish(1s);
         out.error = "load host " + loads_[i]->name() + " did not get through its ramp-up: " +
-                    load_host_error(loads[i]->finish(1s), nlohmann::json());
+                    load_host_error(done, nlohmann::json::parse(done.out, nullptr, false));
         return out;
       }
     }

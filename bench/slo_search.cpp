@@ -24,6 +24,7 @@ SloSearchResult find_capacity_at_slo(const RateProbe& probe, const SloSearchOpti
       result.p99_at_capacity_us = outcome.p99_us;
     } else if (!outcome.met && (result.first_failing == 0 || rate < result.first_failing)) {
       result.first_failing = rate;
+      result.p99_at_first_failing_us = outcome.p99_us;
     }
     return outcome.met && outcome.error.empty();
   };
@@ -39,8 +40,7 @@ SloSearchResult find_capacity_at_slo(const RateProbe& probe, const SloSearchOpti
   }
   if (!result.error.empty()) return result;
   if (result.capacity == 0) {
-    result.error =
-        "p99 above the SLO even at " + std::to_string(static_cast<long>(rate)) + " msgs/s";
+    result.never_met = true;
     return result;
   }
   // Bisect between the best pass and the lowest failure.

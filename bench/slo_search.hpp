@@ -38,8 +38,14 @@ struct SloSearchResult {
   double capacity = 0;       ///< highest rate that met the SLO
   double first_failing = 0;  ///< lowest rate that did not (0: none found)
   double p99_at_capacity_us = 0;
+  double p99_at_first_failing_us = 0;
+  /// No rate probed met the SLO, every probe ran clean: a result (this
+  /// server, on this machine, cannot keep it at first_failing msgs/s or
+  /// more), not an error. On a machine whose scheduling alone delays more
+  /// than 1% of wake-ups past the SLO, that is the honest answer.
+  bool never_met = false;
   unsigned probes = 0;
-  std::string error;  ///< a broken probe, or the SLO not met even at min_rate
+  std::string error;  ///< a broken probe (errors, mismatches, unanswered)
   std::vector<std::pair<double, ProbeOutcome>> trace;  ///< every probe in order
 };
 

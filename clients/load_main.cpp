@@ -81,6 +81,14 @@ int main(int argc, char** argv) {
     };
   }
 
+  // Every output is opened before the run, so an unwritable path is an error
+  // at once, not after the whole run.
+  std::ofstream hgrm;
+  if (!config.hgrm_path.empty()) {
+    hgrm.open(config.hgrm_path);
+    if (!hgrm) return fail(config, info, "cannot write " + config.hgrm_path);
+  }
+
   if (config.start_on_input) {
     hooks.start_time = [](double ramp_up_s) {
       std::cerr << "ready " << ramp_up_s << std::endl;
@@ -115,10 +123,9 @@ int main(int argc, char** argv) {
       echo::write_json(std::cout, &result, info);
       break;
   }
-  if (!config.hgrm_path.empty()) {
-    std::ofstream hgrm(config.hgrm_path);
+  if (hgrm.is_open()) {
     echo::write_hgrm(hgrm, result.totals.corrected);
-    if (!hgrm) {
+    if (!hgrm.flush()) {
       std::cerr << "echo-load: cannot write " << config.hgrm_path << '\n';
       return 1;
     }

@@ -156,8 +156,11 @@ TEST(SloSearch, StepsDownFromAFailingStartAndReportsAnUnmeetableSlo) {
         return ProbeOutcome{false, 1e6, ""};
       },
       options);
-  EXPECT_NE(never.error.find("above the SLO"), std::string::npos) << never.error;
+  EXPECT_TRUE(never.error.empty()) << never.error;  // a result, not a broken probe
+  EXPECT_TRUE(never.never_met);
   EXPECT_EQ(never.capacity, 0);
+  EXPECT_GE(never.first_failing, options.min_rate);  // the lowest rate it tried
+  EXPECT_EQ(never.p99_at_first_failing_us, 1e6);
 }
 
 TEST(SloSearch, ASingleSpuriousFailureIsRetriedNotBelieved) {

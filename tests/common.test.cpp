@@ -66,6 +66,19 @@ TEST(SocketOps, ListenOnABusyPortThrowsStartErrorNamingIt) {
   }
 }
 
+// A second UDP server on a taken port must fail to start, as a TCP one does,
+// not share the port and take the first one's datagrams.
+TEST(SocketOps, BindingATakenUdpPortThrowsStartErrorNamingIt) {
+  const UniqueFd first = bind_udp("127.0.0.1", 0);
+  const std::uint16_t port = local_endpoint(first.get()).port;
+  try {
+    bind_udp("127.0.0.1", port);
+    FAIL() << "expected StartError";
+  } catch (const StartError& error) {
+    EXPECT_NE(std::string(error.what()).find(std::to_string(port)), std::string::npos);
+  }
+}
+
 TEST(SocketOps, AcceptReportsNothingReadyThenTheConnection) {
   const UniqueFd listener = listen_tcp("127.0.0.1", 0);
   EXPECT_EQ(accept_connection(listener.get(), false).status, AcceptStatus::nothing_ready);

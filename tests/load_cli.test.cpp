@@ -155,6 +155,22 @@ TEST(EchoLoadCli, JsonIntervalsCutTheWindowAndAddUpToTheRun) {
   EXPECT_EQ(messages, nlohmann::json::parse(result.out)["messages"].get<std::uint64_t>());
 }
 
+// Unwritable outputs are found before the run, not after it (a run of
+// 30 s here would otherwise end with the error).
+TEST(EchoLoadCli, AnUnwritableOutputFailsBeforeTheRun) {
+  FakeTcpServer server({});
+  for (const char* option : {"--hgrm", "--hlog"}) {
+    const auto started = std::chrono::steady_clock::now();
+    const CommandResult result = run_load(
+        {"--port", std::to_string(server.port()), "-d", "30", option, "/nonexistent-dir/out"});
+    EXPECT_EQ(result.exit_code, 1) << option;
+    EXPECT_NE(result.err.find("cannot write /nonexistent-dir/out"), std::string::npos)
+        << result.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 30s)
+        << option << " was found after the run";
+  }
+}
+
 TEST(EchoLoadCli, HlogWithoutIntervalsExitsTwo) {
   const CommandResult result = run_load({"--hlog", "/tmp/never-written.hlog", "--interval", "0"});
   EXPECT_EQ(result.exit_code, 2);

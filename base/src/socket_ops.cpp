@@ -48,8 +48,13 @@ UniqueFd bound_socket(const std::string& host, std::uint16_t port, int socktype)
     throw StartError("cannot create socket for " + format_endpoint(host, port) + ": " +
                      error_text(error));
   }
-  const int on = 1;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  // TCP: a restarted server may bind while its old connections sit in
+  // TIME_WAIT. Never for UDP, where SO_REUSEADDR lets a second server bind
+  // the same port and take its datagrams instead of failing to start.
+  if (socktype == SOCK_STREAM) {
+    const int on = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  }
   if (::bind(fd.get(), info->ai_addr, info->ai_addrlen) != 0) {
     const int error = errno;
     throw StartError("cannot listen on " + format_endpoint(host, port) + ": " + error_text(error));

@@ -13,7 +13,9 @@ from . import uncertainty
 
 # The metrics that answer a question; each gets median, interval and cv.
 CASE_METRICS = ["msgs_per_s", "p50_us", "p99_us", "server_cpu_us_per_msg", "pss_per_conn_kib",
-                "server_pss_mib", "capacity_msgs_per_s", "client_cpu_util"]
+                "server_pss_mib", "capacity_msgs_per_s", "client_cpu_util",
+                # slo-capacity repetitions in which no rate met the SLO: the lowest rate tried
+                "lowest_probed_msgs_per_s"]
 PARAMETER_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "rate_msgs_per_s", "work_us",
                      "block_us", "slo_us"]
 CLIENT_BOUND_AT = 0.9  # echo-bench's default; the JSON context says what a run used

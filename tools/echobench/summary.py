@@ -54,13 +54,20 @@ def cell(case: Case | None, metric: str, fmt: str, client_bound_at: float = CLIE
     if case is None:
         return ""
     values = case.values.get(metric)
+    # slo-capacity: repetitions in which no rate met the SLO have no capacity,
+    # only the lowest rate tried: the capacity is below it.
+    never_met = case.values.get("lowest_probed_msgs_per_s", []) if metric == "capacity_msgs_per_s" else []
     if not values:
+        if never_met:
+            return "< " + fmt.format(min(never_met)) + " (SLO not met)"
         return "error" if case.errors else ""
     low, high = uncertainty.median_interval(values)
     median = statistics.median(values)
     text = fmt.format(median) + (" ±" + fmt.format((high - low) / 2) if len(values) > 1 else "")
     if case.errors:
         text += f" ({len(case.errors)} failed)"
+    if never_met:
+        text += f" ({len(never_met)} not met)"
     if case.client_bound(client_bound_at):
         text += " " + CLIENT_BOUND_MARK
     return text

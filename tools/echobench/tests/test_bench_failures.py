@@ -53,6 +53,13 @@ class BrokenRuns(unittest.TestCase):
         self.assertEqual(done.returncode, 1)
         self.assertIn("no case matches", done.stderr)
 
+    def test_an_unwritable_output_is_refused_before_any_case(self):
+        done = self.bench("--benchmark_filter=^throughput/tcp/epoll-reactor/conns:16/size:64/",
+                          "--benchmark_out=/nonexistent-dir/out.json")
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn("cannot write /nonexistent-dir/out.json", done.stderr)
+        self.assertNotIn("[1/", done.stderr)  # no case ran
+
     def test_a_server_that_exits_at_once_fails_its_case(self):
         done = self.bench("--benchmark_filter=^throughput/tcp/quitter/conns:16/",
                           "--server-cmd", "quitter=sh -c 'exit 3' {port}")
@@ -68,7 +75,7 @@ class BrokenRuns(unittest.TestCase):
             marker = os.path.join(tmp, "starts")
             done = subprocess.run(
                 [BENCH, "--repetitions=3", "--duration=0.2", "--warmup=0",
-                 "--benchmark_filter=^throughput/tcp/(quitter|epoll-reactor)/conns:16/size:64$",
+                 "--benchmark_filter=^throughput/tcp/(quitter|epoll-reactor)/conns:16/size:64/",
                  "--server-cmd", f"quitter=sh -c 'echo start >> {marker}; exit 3' {{port}}",
                  "--benchmark_format=json"],
                 capture_output=True, text=True, timeout=120)
