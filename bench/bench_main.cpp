@@ -207,16 +207,21 @@ int run_bench(int argc, char** argv) {
   app.add_flag("--unpinned", unpinned, "Pin nothing: server and load share every CPU");
   app.add_option("--repetitions", repetitions,
                  "Runs of every case, interleaved across models (default: quick 2, else 5)")
+      ->check(echo::kDecimal)
       ->check(CLI::Range(1, 1000));
   app.add_option("--slo-p99-us", slo_us, "p99 target of the slo-capacity cases, microseconds")
+      ->check(echo::kDecimal)
       ->check(CLI::Range(1u, 60000000u))
       ->capture_default_str();
   app.add_option("--duration", settings.duration_s, "Measured seconds per case")
-      ->check(echo::kFiniteNumber & CLI::Range(0.1, 3600.0));
+      ->check(echo::kDecimal)
+      ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--warmup", settings.warmup_s, "Warm-up seconds per case")
-      ->check(echo::kFiniteNumber & CLI::Range(0.0, 600.0));
+      ->check(echo::kDecimal)
+      ->check(CLI::Range(0.0, 600.0));
   app.add_option("--client-threads", settings.client_threads,
                  "echo-load threads (default: one per client CPU)")
+      ->check(echo::kDecimal)
       ->check(CLI::Range(1, 256));
   app.add_option("--echo-server", settings.echo_server, "echo-server binary")
       ->capture_default_str();

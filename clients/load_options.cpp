@@ -19,67 +19,82 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
   app.set_version_flag("--version", std::string("echo-load ") + ECHO_VERSION);
   app.add_option("--host", c.host, "Server address")->capture_default_str();
   app.add_option("-p,--port", port, "Server port")
+      ->check(kDecimal)
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
   app.add_option("-c,--connections", c.connections, "Connections (UDP: sockets)")
+      ->check(kDecimal)
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   app.add_option("-s,--size", c.size, "Bytes per message")
+      ->check(kDecimal)
       ->check(CLI::Range(1, 64 << 20))
       ->capture_default_str();
   app.add_option("-d,--duration", c.duration_s, "Measured seconds")
-      ->check(kFiniteNumber & CLI::Range(0.001, 86400.0))
+      ->check(kDecimal)
+      ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
   app.add_option("--warmup", c.warmup_s, "Seconds of load before measuring")
-      ->check(kFiniteNumber & CLI::Range(0.0, 3600.0))
+      ->check(kDecimal)
+      ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   app.add_option("-r,--rate", c.rate,
                  "Open loop: messages per second in total, on a fixed schedule; latency is "
                  "measured from each message's scheduled time. 0 = closed loop")
-      ->check(kFiniteNumber & CLI::Range(0.0, 1e9))
+      ->check(kDecimal)
+      ->check(CLI::Range(0.0, 1e9))
       ->capture_default_str();
   app.add_option("--pipeline", c.pipeline, "Closed loop: messages in flight per connection")
+      ->check(kDecimal)
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   app.add_option("-t,--threads", c.threads, "Client threads, each with its own event loop")
+      ->check(kDecimal)
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   app.add_flag("-u,--udp", c.udp, "Send UDP datagrams (8-byte sequence number + payload)");
   app.add_option("--udp-timeout", c.udp_timeout_s,
                  "A datagram not back within this many seconds is lost")
-      ->check(kFiniteNumber & CLI::Range(0.001, 60.0))
+      ->check(kDecimal)
+      ->check(CLI::Range(0.001, 60.0))
       ->capture_default_str();
   app.add_option("--connect-timeout", c.connect_timeout_s,
                  "Seconds to wait for every connection to open (they open concurrently)")
-      ->check(kFiniteNumber & CLI::Range(0.001, 600.0))
+      ->check(kDecimal)
+      ->check(CLI::Range(0.001, 600.0))
       ->capture_default_str();
   app.add_option("--answer-timeout", c.answer_timeout_s,
                  "Open loop: seconds after the window that echoes of messages due in it may "
                  "still arrive; later ones count as unanswered (exit 1)")
-      ->check(kFiniteNumber & CLI::Range(0.001, 600.0))
+      ->check(kDecimal)
+      ->check(CLI::Range(0.001, 600.0))
       ->capture_default_str();
   app.add_option("--timeout", c.stall_timeout_s,
                  "Closed loop: a connection with no echo for this many seconds at the end, or "
                  "none in the whole run, is stalled (exit 1)")
-      ->check(kFiniteNumber & CLI::Range(0.001, 3600.0))
+      ->check(kDecimal)
+      ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
   app.add_option("--ramp-up-timeout", c.ramp_up_timeout_s,
                  "TCP: before any load, every connection opens and gets one message echoed, "
                  "with no other traffic; connections still waiting this many seconds after the "
                  "start fail the run (exit 1). The time it took is ramp_up_s")
-      ->check(kFiniteNumber & CLI::Range(0.001, 3600.0))
+      ->check(kDecimal)
+      ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
   app.add_option("--max-loss", c.max_loss_pct,
                  "UDP: percent of datagrams that may be lost before the run fails; 0 suits "
                  "loopback, a real network may need more (e.g. 0.1)")
-      ->check(kFiniteNumber & CLI::Range(0.0, 100.0))
+      ->check(kDecimal)
+      ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
   c.interval_s = -1;  // auto, resolved below
   app.add_option("--interval", c.interval_s,
                  "Seconds per interval of the window, for the JSON's intervals[], --hlog and "
                  "progress lines on stderr; 0 = none (default: 1, or a tenth of a shorter "
                  "window; progress lines only when given, or for runs over 5 s on a terminal)")
-      ->check(kFiniteNumber & CLI::Range(0.0, 3600.0));
+      ->check(kDecimal)
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_option("-f,--format", format, "Output: text, csv (header + one row) or json")
       ->check(CLI::IsMember({"text", "csv", "json"}))
       ->capture_default_str();
@@ -93,7 +108,8 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
                  "since the Unix epoch, once every connection is open: how several load hosts "
                  "start together. Opening the connections later than a tenth of the window "
                  "past it fails the run")
-      ->check(kFiniteNumber & CLI::Range(0.0, 1e11));
+      ->check(kDecimal)
+      ->check(CLI::Range(0.0, 1e11));
   app.add_flag("--start-on-input", c.start_on_input,
                "After the ramp-up, print 'ready RAMP_UP_S' on stderr and read the start time "
                "(seconds since the Unix epoch, as --start-at) from a line on standard input: "

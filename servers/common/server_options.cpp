@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdlib>
 #include <string_view>
 
 #include "echo/finite_check.hpp"
@@ -68,40 +69,49 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
   app.add_option("--host", config.host, "Address to listen on (IPv4, IPv6 or a name)")
       ->capture_default_str();
   app.add_option("-p,--port", port, "Port to listen on; 0 takes a free ephemeral port")
+      ->check(kDecimal)
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   app.add_option(
          "-t,--threads", config.threads,
          "thread-pool workers / asio-coroutine I/O threads / epoll-reactor and io-uring loops "
          "(default: cores for thread-pool, 1 for the others)")
+      ->check(kDecimal)
       ->check(CLI::Range(1, 4096));
   app.add_option("--processes", config.processes,
                  "prefork: children forked at start, each serving one client at a time; more "
                  "clients wait in the backlog")
+      ->check(kDecimal)
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   app.add_option("--ring-buffers", config.ring_buffers,
                  "io-uring: receive buffers (16 KiB each) each ring provides to the kernel, a "
                  "power of two; when they run out, connections use buffers of their own")
-      ->check(CLI::Range(1, 32768) & CLI::Validator(
-                                         [](std::string& text) -> std::string {
-                                           const unsigned long n = std::stoul(text);
-                                           return (n & (n - 1)) == 0 ? "" : "not a power of two";
-                                         },
-                                         "POWER-OF-TWO"))
+      ->check(kDecimal)
+      ->check(CLI::Range(1, 32768))
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            // Decimal and in range by now (the checks before).
+            const unsigned long n = std::strtoul(text.c_str(), nullptr, 10);
+            return (n & (n - 1)) == 0 ? "" : "not a power of two";
+          },
+          "POWER-OF-TWO"))
       ->capture_default_str();
   app.add_option("--stack-kib", config.stack_kib,
                  "thread-per-connection: stack size of each connection's thread, KiB")
+      ->check(kDecimal)
       ->check(CLI::Range(64, 65536))
       ->capture_default_str();
   app.add_option("--max-connections", config.max_connections,
                  "fork-per-connection: most live child processes; more wait in the backlog")
+      ->check(kDecimal)
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   app.add_flag("-u,--udp", config.udp, "Serve UDP datagrams instead of TCP connections");
   app.add_option("--udp-batch", config.udp_batch,
                  "epoll-reactor: datagrams per recvmmsg()/sendmmsg(); io-uring: receives in "
                  "flight per ring (1: no batching)")
+      ->check(kDecimal)
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   std::string asio_contexts = "per-thread";
@@ -112,19 +122,23 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
   app.add_option("--offload-threads", config.offload_threads,
                  "asio-coroutine: run the per-message work (--work-us, --block-us) on a pool of "
                  "this many threads, resuming on the I/O thread after it (0: on the I/O thread)")
+      ->check(kDecimal)
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   app.add_option("--work-us", config.work.cpu_us,
                  "Per message: burn this many microseconds of CPU (simulated computation)")
-      ->check(kFiniteNumber & CLI::Range(0.0, 1000000.0))
+      ->check(kDecimal)
+      ->check(CLI::Range(0.0, 1000000.0))
       ->capture_default_str();
   app.add_option("--block-us", config.work.block_us,
                  "Per message: sleep this many microseconds (simulated blocking call)")
+      ->check(kDecimal)
       ->check(CLI::Range(0, 1000000))
       ->capture_default_str();
   app.add_option("--message-bytes", config.work.message_bytes,
                  "With --work-us/--block-us: a message is this many bytes, and the work is done "
                  "once per message however reads split or batch them (0: once per read)")
+      ->check(kDecimal)
       ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30))
       ->capture_default_str();
 

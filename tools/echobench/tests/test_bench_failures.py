@@ -42,6 +42,20 @@ def running(pid: int) -> bool:
         return False
 
 
+def long_case_with_its_servers(**popen: object) -> tuple[subprocess.Popen, list[int]]:
+    """A 30 s thread-per-connection case, once it has started its server(s)
+    (up to a generous limit; none, if it never did)."""
+    bench = subprocess.Popen([BENCH, "--repetitions=1", "--duration=30",
+                              "--benchmark_filter=^throughput/tcp/thread-per-connection/conns:16/size:64/"],
+                             stdout=subprocess.DEVNULL, **popen)  # type: ignore[call-overload]
+    servers: list[int] = []
+    deadline = time.monotonic() + 20
+    while not servers and time.monotonic() < deadline and bench.poll() is None:
+        time.sleep(0.1)
+        servers = children_of(bench.pid)
+    return bench, servers
+
+
 @unittest.skipUnless(BENCH and os.access(BENCH, os.X_OK), "ECHO_BENCH (the built echo-bench) not given")
 class BrokenRuns(unittest.TestCase):
     def bench(self, *args, timeout=120):
@@ -95,15 +109,8 @@ class BrokenRuns(unittest.TestCase):
         self.assertIn("SigBlk:\t0000000000000000", done.stderr)
 
     def test_sigkill_of_echo_bench_stops_its_server(self):
-        bench = subprocess.Popen([BENCH, "--repetitions=1", "--duration=30",
-                                  "--benchmark_filter=^throughput/tcp/thread-per-connection/conns:16/size:64/"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bench, servers = long_case_with_its_servers(stderr=subprocess.DEVNULL)
         try:
-            servers: list[int] = []
-            deadline = time.monotonic() + 20
-            while not servers and time.monotonic() < deadline and bench.poll() is None:
-                time.sleep(0.1)  # until the case has started its server
-                servers = children_of(bench.pid)
             self.assertTrue(servers, "echo-bench started no server")
         finally:
             bench.kill()
@@ -126,16 +133,9 @@ class BrokenRuns(unittest.TestCase):
 
     def test_sigint_mid_case_leaves_no_server_and_no_temporary_file(self):
         with tempfile.TemporaryDirectory() as tmp:
-            bench = subprocess.Popen([BENCH, "--repetitions=1", "--duration=30",
-                                      "--benchmark_filter=^throughput/tcp/thread-per-connection/conns:16/size:64/"],
-                                     env=dict(os.environ, TMPDIR=tmp), stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+            bench, servers = long_case_with_its_servers(env=dict(os.environ, TMPDIR=tmp), stderr=subprocess.PIPE,
+                                                        text=True)
             try:
-                servers: list[int] = []
-                deadline = time.monotonic() + 20
-                while not servers and time.monotonic() < deadline and bench.poll() is None:
-                    time.sleep(0.1)  # until the case has started its server
-                    servers = children_of(bench.pid)
                 self.assertTrue(servers, "echo-bench started no server")
                 time.sleep(0.5)
                 bench.send_signal(signal.SIGINT)
