@@ -22,9 +22,11 @@
 #include <iostream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "bench_case.hpp"
+#include "common/model_catalog.hpp"
 #include "bench_context.hpp"
 #include "case_runner.hpp"
 #include "cpu_split.hpp"
@@ -301,6 +303,22 @@ int run_bench(int argc, char** argv) {
                                                  "/servers/python/echo_server.py --model " + model +
                                                  " --port {port}"});
       }
+    }
+    // An entrant's name is a part of every case name it runs in, and what the
+    // report groups by: it must be one word, no model's name, and unique.
+    static const std::regex entrant_name("[A-Za-z0-9][A-Za-z0-9._+-]*");
+    std::set<std::string> names;
+    for (const auto& custom : custom_servers) {
+      if (!std::regex_match(custom.name, entrant_name)) {
+        throw std::invalid_argument("--server-cmd: the name '" + custom.name +
+                                    "' must be letters, digits, '.', '_', '+' or '-'");
+      }
+      if (echo::find_model_description(custom.name) != nullptr) {
+        throw std::invalid_argument("--server-cmd: '" + custom.name +
+                                    "' is a model's name; its cases would mix with the model's");
+      }
+      if (!names.insert(custom.name).second)
+        throw std::invalid_argument("--server-cmd: the name '" + custom.name + "' is given twice");
     }
     placement = echo::bench::choose_placement(server_cpus, client_cpus, unpinned);
     if (remote_kind == "ssh") placement.mode = "unpinned";  // other machines: their CPUs

@@ -74,6 +74,19 @@ class BrokenRuns(unittest.TestCase):
         self.assertIn("cannot write /nonexistent-dir/out.json", done.stderr)
         self.assertNotIn("[1/", done.stderr)  # no case ran
 
+    def test_entrant_names_that_would_collide_or_split_are_refused(self):
+        socat = "socat TCP-LISTEN:{port},reuseaddr,fork PIPE"
+        for specs, why in [(["epoll-reactor=" + socat], "is a model's name"),
+                           (["a/b=" + socat], "must be letters"),
+                           (["twin=" + socat, "twin=" + socat], "given twice"),
+                           (["python-asyncio=" + socat, "--python-servers"], "given twice")]:
+            with self.subTest(specs=specs):
+                args = [word for spec in specs
+                        for word in ([spec] if spec.startswith("--") else ["--server-cmd", spec])]
+                done = self.bench("--benchmark_filter=^no-such-case$", *args)
+                self.assertEqual(done.returncode, 2, done.stderr)
+                self.assertIn(why, done.stderr)
+
     def test_a_server_that_exits_at_once_fails_its_case(self):
         done = self.bench("--benchmark_filter=^throughput/tcp/quitter/conns:16/",
                           "--server-cmd", "quitter=sh -c 'exit 3' {port}")
