@@ -222,12 +222,13 @@ TEST_P(ServerModel, SigintClosesEverythingAndExitsZeroWithinTwoSeconds) {
 // 1,000 connections, each with a request whose simulated work blocks for
 // 10 ms: a model that finished every queued request before stopping would
 // take 10 s on one thread. Shutdown must cut the work short: within the
-// contract's 2 s on a normal build. Under a sanitizer, 1,000 thread exits
-// alone cost thread-per-connection 1.2 s (TSan), and 2.4 s beside other
-// tests, which says nothing about the model; there the bound is 5 s, still
-// far below the 10 s of a server that waits its queue out.
+// contract's 2 s on a normal build, which is where the contract is checked.
+// Under a sanitizer, 1,000 thread exits alone cost thread-per-connection
+// 1.2 s (TSan) on one machine, 2.4 s beside other tests, and more than 5 s
+// on a machine slower at creating and ending threads, which says nothing
+// about the model; there the bound only catches a server that never stops.
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr auto kStopUnderLoadBound = std::chrono::seconds(5);
+constexpr auto kStopUnderLoadBound = std::chrono::seconds(30);
 #else
 constexpr auto kStopUnderLoadBound = std::chrono::seconds(2);
 #endif
