@@ -26,9 +26,9 @@
 #include <sstream>
 
 #include "bench_case.hpp"
-#include "common/model_catalog.hpp"
 #include "bench_context.hpp"
 #include "case_runner.hpp"
+#include "common/model_catalog.hpp"
 #include "cpu_split.hpp"
 #include "echo/finite_check.hpp"
 #include "finite_json_reporter.hpp"
