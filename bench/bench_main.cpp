@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -24,6 +23,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 #include "bench_case.hpp"
 #include "bench_context.hpp"
@@ -424,7 +424,8 @@ int run_bench(int argc, char** argv) {
     if (word.rfind(flag, 0) != 0) continue;
     const std::string path = word.substr(flag.size());
     if (!std::ofstream(path, std::ios::app)) {
-      std::cerr << "echo-bench: cannot write " << path << ": " << std::strerror(errno) << "\n";
+      std::cerr << "echo-bench: cannot write " << path << ": "
+                << std::system_category().message(errno) << "\n";
       return 2;
     }
   }

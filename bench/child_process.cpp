@@ -38,8 +38,10 @@ pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
     // and a server that cannot see SIGTERM cannot stop.
     sigset_t nothing;
     ::sigemptyset(&nothing);
-    ::sigprocmask(SIG_SETMASK, &nothing, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
+    ::pthread_sigmask(SIG_SETMASK, &nothing, nullptr);  // the only thread, after fork
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    ::sigaction(SIGPIPE, &default_action, nullptr);
     // If we die, even by SIGKILL, the child is told to stop (and a server
     // then stops its own children, as on any SIGTERM). Checked against a
     // parent that died before this line.

@@ -142,7 +142,7 @@ TEST(EchoLoad, OpenLoopSendsAtTheRequestedRate) {
 TEST(EchoLoad, OpenLoopChargesMessagesAServerNeverAnsweredAtTheEnd) {
   // Each connection is answered 301 times (the ramp-up's message and 300
   // more), then never again.
-  FakeTcpServer server({.deaf_after_bytes = 64 * 301});
+  FakeTcpServer server({.deaf_after_bytes = std::uint64_t{64} * 301});
   LoadConfig config = config_for(server.port());
   config.connections = 2;
   config.rate = 1000;
@@ -210,7 +210,7 @@ TEST(EchoLoad, TheRampUpCountsTheHalfOfTheConnectionsAServerIgnores) {
 // connection, then stops answering half of them after 100 echoes (inside the
 // window), leaves those stalled.
 TEST(EchoLoad, HalfTheConnectionsStoppedInsideTheWindowAreStalled) {
-  FakeTcpServer server({.deaf_after_bytes = 64 * 100, .stall_every = 2});
+  FakeTcpServer server({.deaf_after_bytes = std::uint64_t{64} * 100, .stall_every = 2});
   LoadConfig config = config_for(server.port());
   config.connections = 4;
   config.duration_s = 1.0;
@@ -291,7 +291,7 @@ TEST(EchoLoad, ClosedLoopServesEveryConnectionOnceBeforeTheWindow) {
 }
 
 TEST(EchoLoad, ClosedLoopCountsAStallAtTheEndOfTheWindow) {
-  FakeTcpServer server({.deaf_after_bytes = 64 * 20});  // 20 echoes each, then none
+  FakeTcpServer server({.deaf_after_bytes = std::uint64_t{64} * 20});  // 20 echoes each, then none
   LoadConfig config = config_for(server.port());
   config.connections = 2;
   config.duration_s = 0.8;
