@@ -32,6 +32,7 @@
 #include "common/blocking_echo.hpp"
 #include "common/child_processes.hpp"
 #include "common/log.hpp"
+#include "common/shutdown_signals.hpp"
 #include "echo/socket_ops.hpp"
 #include "model_registry.hpp"
 
@@ -57,23 +58,27 @@ class PreforkServer final : public Server {
 
   void run(int shutdown_fd) override {
     shutdown_fd_ = shutdown_fd;
-    spawn_missing();
-    for (;;) {
+    bool stopping = !spawn_missing();
+    while (!stopping) {
       pollfd fds[] = {{sigchld_.get(), POLLIN, 0}, {shutdown_fd, POLLIN, 0}};
       if (::poll(fds, 2, -1) < 0) continue;  // EINTR
       if (fds[1].revents != 0) break;
       if (fds[0].revents != 0) {
         reap_exited_children(sigchld_.get(), children_);
-        spawn_missing();
+        stopping = !spawn_missing();
       }
     }
     terminate_children(children_);
   }
 
  private:
-  void spawn_missing() {
+  // Forks until --processes children live. Returns false, having forked
+  // fewer, if a shutdown signal arrived meanwhile: forking thousands of
+  // children takes seconds, and SIGTERM must not wait for them.
+  bool spawn_missing() {
     const unsigned wanted = config_.processes;
     while (children_.size() < wanted) {
+      if (shutdown_requested(shutdown_fd_)) return false;
       const pid_t parent = ::getpid();
       const pid_t pid = ::fork();
       if (pid == 0) serve_in_child(parent);  // never returns
@@ -81,10 +86,11 @@ class PreforkServer final : public Server {
         log_warning("fork failed: " + error_text(errno) +
                     "; serving with fewer children until one exits");
         std::this_thread::sleep_for(kRespawnPause);
-        return;  // the next SIGCHLD tries again
+        return true;  // the next SIGCHLD tries again
       }
       children_.insert(pid);
     }
+    return true;
   }
 
   // The child: accept, echo until the client closes, repeat. It touches only

@@ -6,6 +6,8 @@
 // thread (a second thread would also make glibc wrap every system call of a
 // single-threaded model in cancellation bookkeeping).
 
+#include <poll.h>
+
 #include "echo/unique_fd.hpp"
 
 namespace echo {
@@ -26,6 +28,15 @@ class ShutdownSignals {
  private:
   UniqueFd fd_;
 };
+
+/// True once the signal has arrived, without waiting: for loops that do
+/// long work between two waits (prefork forking thousands of children,
+/// simulated work). -1: no descriptor, never.
+inline bool shutdown_requested(int shutdown_fd) {
+  if (shutdown_fd < 0) return false;
+  pollfd pfd{shutdown_fd, POLLIN, 0};
+  return ::poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
+}
 
 /// Restores the default disposition and an empty mask: for forked children.
 void restore_default_signals();

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <thread>
 
+#include "shutdown_signals.hpp"
+
 namespace echo {
 
 struct SimulatedWork {
@@ -39,11 +41,7 @@ struct SimulatedWork {
   /// simulated work never holds shutdown past the contract's 2 s. -1: none.
   int stop_fd = -1;
 
-  [[nodiscard]] bool stop_requested() const {
-    if (stop_fd < 0) return false;
-    pollfd pfd{stop_fd, POLLIN, 0};
-    return ::poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
-  }
+  [[nodiscard]] bool stop_requested() const { return shutdown_requested(stop_fd); }
 
   void operator()() const {
     if (cpu_us > 0) {
