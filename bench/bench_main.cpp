@@ -17,9 +17,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -27,10 +27,12 @@
 
 #include "bench_case.hpp"
 #include "bench_context.hpp"
+#include "buffered_file_reporter.hpp"
 #include "case_runner.hpp"
 #include "common/model_catalog.hpp"
 #include "cpu_split.hpp"
 #include "echo/finite_check.hpp"
+#include "echo/output_file.hpp"
 #include "finite_json_reporter.hpp"
 #include "host_agent.hpp"
 #include "launched_server.hpp"
@@ -141,6 +143,38 @@ std::size_t count_selected(const std::vector<BenchCase>& cases,
 bool has_flag(const std::vector<std::string>& words, const std::string& flag) {
   return std::any_of(words.begin(), words.end(),
                      [&](const std::string& w) { return w.rfind(flag, 0) == 0; });
+}
+
+// Takes --benchmark_out=PATH (and its format) out of Google Benchmark's
+// hands: returns the reporter that buffers the file's text, with `file`
+// opened at PATH, and leaves Google Benchmark /dev/null to open. Returns
+// null when there is no --benchmark_out. Throws OutputError for a path that
+// cannot be written, invalid_argument for a format other than json and console.
+std::unique_ptr<echo::bench::BufferedFileReporter> take_benchmark_out(
+    std::vector<std::string>& words, std::unique_ptr<echo::OutputFile>& file) {
+  const std::string out_flag = "--benchmark_out=";
+  const std::string format_flag = "--benchmark_out_format=";
+  std::string format = "json";
+  for (const std::string& word : words) {
+    if (word.rfind(format_flag, 0) == 0) format = word.substr(format_flag.size());
+  }
+  for (std::string& word : words) {
+    if (word.rfind(out_flag, 0) != 0) continue;
+    std::unique_ptr<benchmark::BenchmarkReporter> reporter;
+    if (format == "json") {
+      reporter = std::make_unique<echo::bench::FiniteJsonReporter>();  // never a bare NaN
+    } else if (format == "console") {
+      reporter = std::make_unique<benchmark::ConsoleReporter>(benchmark::ConsoleReporter::OO_None);
+    } else {
+      throw std::invalid_argument(
+          format_flag + format +
+          ": the format is json or console (tools/bench-report turns the JSON into CSV)");
+    }
+    file = std::make_unique<echo::OutputFile>(word.substr(out_flag.size()));
+    word = out_flag + "/dev/null";
+    return std::make_unique<echo::bench::BufferedFileReporter>(std::move(reporter));
+  }
+  return nullptr;
 }
 
 // `echo-bench --agent [--agent-cpus LIST] [--agent-max-fds N] [-- SERVER...]`:
@@ -417,17 +451,18 @@ int run_bench(int argc, char** argv) {
     benchmark::AddCustomContext(key, value);
 
   std::vector<std::string> extras = app.remaining();
-  // An output that cannot be written is found now, not after the whole run
-  // (Google Benchmark would then abort).
-  for (const std::string& word : extras) {
-    const std::string flag = "--benchmark_out=";
-    if (word.rfind(flag, 0) != 0) continue;
-    const std::string path = word.substr(flag.size());
-    if (!std::ofstream(path, std::ios::app)) {
-      std::cerr << "echo-bench: cannot write " << path << ": "
-                << std::system_category().message(errno) << "\n";
-      return 2;
-    }
+  // --benchmark_out is echo-bench's to write (see BufferedFileReporter):
+  // opened now, so an unwritable path is found before any case runs.
+  std::unique_ptr<echo::OutputFile> out_file;
+  std::unique_ptr<echo::bench::BufferedFileReporter> file_reporter;
+  try {
+    file_reporter = take_benchmark_out(extras, out_file);
+  } catch (const echo::OutputError& error) {
+    std::cerr << "echo-bench: " << error.what() << "\n";
+    return 2;
+  } catch (const std::invalid_argument& error) {
+    std::cerr << "echo-bench: " << error.what() << "\n";
+    return 2;
   }
   if (!has_flag(extras, "--benchmark_enable_random_interleaving"))
     extras.emplace_back("--benchmark_enable_random_interleaving=true");
@@ -437,14 +472,18 @@ int run_bench(int argc, char** argv) {
   int rest_count = static_cast<int>(rest.size());
   benchmark::Initialize(&rest_count, rest.data());
   if (benchmark::ReportUnrecognizedArguments(rest_count, rest.data())) return 2;
-  // --benchmark_out in JSON (the default format) goes through a reporter
-  // that never writes a bare NaN.
-  echo::bench::FiniteJsonReporter json_file;
-  const bool json_out =
-      has_flag(extras, "--benchmark_out=") && (!has_flag(extras, "--benchmark_out_format=") ||
-                                               has_flag(extras, "--benchmark_out_format=json"));
-  const std::size_t matched = json_out ? benchmark::RunSpecifiedBenchmarks(nullptr, &json_file)
-                                       : benchmark::RunSpecifiedBenchmarks();
+  const std::size_t matched = file_reporter
+                                  ? benchmark::RunSpecifiedBenchmarks(nullptr, file_reporter.get())
+                                  : benchmark::RunSpecifiedBenchmarks();
+  if (out_file) {
+    try {
+      out_file->write(file_reporter->text());
+      out_file->commit();
+    } catch (const echo::OutputError& error) {
+      std::cerr << "echo-bench: " << error.what() << "\n";
+      return 2;
+    }
+  }
   benchmark::Shutdown();
   // A broken run must not look like a result: no case, or any failed case,
   // is a non-zero exit (the JSON still says which and why).

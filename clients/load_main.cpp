@@ -4,11 +4,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <iostream>
+#include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "echo/output_file.hpp"
 #include "hdr_interval_log.hpp"
 #include "hgrm_writer.hpp"
 #include "load_engine.hpp"
@@ -43,13 +45,18 @@ std::string utc_now() {
 
 // Reports a run that could not produce numbers: stderr, and for --format
 // json a JSON object with the error, so a script never gets empty output.
-int fail(const echo::LoadConfig& config, echo::RunInfo& info, const std::string& why) {
+// An output file that cannot be written: the documented status for bad
+// usage, as for echo-bench and the tools.
+constexpr int kUnusableOutput = 2;
+
+int fail(const echo::LoadConfig& config, echo::RunInfo& info, const std::string& why,
+         int status = 1) {
   std::cerr << "echo-load: " << why << '\n';
   if (config.format == echo::OutputFormat::json) {
     info.failures.push_back(why);
     echo::write_json(std::cout, nullptr, info);
   }
-  return 1;
+  return status;
 }
 
 }  // namespace
@@ -63,30 +70,44 @@ int main(int argc, char** argv) {
   const echo::LoadConfig& config = *parsed.config;
   echo::RunInfo info{ECHO_VERSION, command_line(argc, argv), utc_now(), {}};
 
-  // The interval log is written as the run goes, like HdrHistogram's own
-  // recorders do: a long run that is interrupted keeps what it measured.
-  std::ofstream hlog;
-  echo::LoadHooks hooks;
-  if (!config.hlog_path.empty()) {
-    hlog.open(config.hlog_path);
-    if (!hlog) return fail(config, info, "cannot write " + config.hlog_path);
-    hooks.on_measure_start = [&hlog] {
-      const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-      echo::write_hlog_header(hlog, std::chrono::duration<double>(since_epoch).count());
-    };
-    hooks.on_interval = [&hlog](const echo::IntervalSummary& interval,
-                                const echo::LatencyHistogram& histogram) {
-      echo::write_hlog_interval(hlog, interval.start_s, interval.length_s, histogram);
-      hlog.flush();
-    };
+  // Every output is opened before the run, so an unwritable path is an
+  // error at once, not after the whole run; each appears complete or not at
+  // all (echo::OutputFile). The interval log is written as the run goes, like
+  // HdrHistogram's own recorders, but put at its path only at the end.
+  std::unique_ptr<echo::OutputFile> hlog;
+  std::unique_ptr<echo::OutputFile> hgrm;
+  try {
+    if (!config.hlog_path.empty()) hlog = std::make_unique<echo::OutputFile>(config.hlog_path);
+    if (!config.hgrm_path.empty()) hgrm = std::make_unique<echo::OutputFile>(config.hgrm_path);
+  } catch (const echo::OutputError& error) {
+    return fail(config, info, error.what(), kUnusableOutput);
   }
-
-  // Every output is opened before the run, so an unwritable path is an error
-  // at once, not after the whole run.
-  std::ofstream hgrm;
-  if (!config.hgrm_path.empty()) {
-    hgrm.open(config.hgrm_path);
-    if (!hgrm) return fail(config, info, "cannot write " + config.hgrm_path);
+  // The hooks run on the engine's thread between its workers' start and
+  // join, where an exception must not escape: the first write error is kept
+  // and reported after the run.
+  std::string hlog_error;
+  echo::LoadHooks hooks;
+  const auto write_hlog = [&hlog, &hlog_error](const std::ostringstream& text) {
+    if (!hlog_error.empty()) return;
+    try {
+      hlog->write(text.str());
+    } catch (const echo::OutputError& error) {
+      hlog_error = error.what();
+    }
+  };
+  if (hlog) {
+    hooks.on_measure_start = [&write_hlog] {
+      const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+      std::ostringstream text;
+      echo::write_hlog_header(text, std::chrono::duration<double>(since_epoch).count());
+      write_hlog(text);
+    };
+    hooks.on_interval = [&write_hlog](const echo::IntervalSummary& interval,
+                                      const echo::LatencyHistogram& histogram) {
+      std::ostringstream text;
+      echo::write_hlog_interval(text, interval.start_s, interval.length_s, histogram);
+      write_hlog(text);
+    };
   }
 
   if (config.start_on_input) {
@@ -123,16 +144,23 @@ int main(int argc, char** argv) {
       echo::write_json(std::cout, &result, info);
       break;
   }
-  if (hgrm.is_open()) {
-    echo::write_hgrm(hgrm, result.totals.corrected);
-    if (!hgrm.flush()) {
-      std::cerr << "echo-load: cannot write " << config.hgrm_path << '\n';
-      return 1;
+  try {
+    if (!hlog_error.empty()) throw echo::OutputError(hlog_error);
+    if (hlog) hlog->commit();
+    if (hgrm) {
+      std::ostringstream text;
+      echo::write_hgrm(text, result.totals.corrected);
+      hgrm->write(text.str());
+      hgrm->commit();
     }
+  } catch (const echo::OutputError& error) {
+    std::cerr << "echo-load: " << error.what() << '\n';
+    return kUnusableOutput;
   }
-  if (hlog.is_open() && !hlog.flush()) {
-    std::cerr << "echo-load: cannot write " << config.hlog_path << '\n';
-    return 1;
+  std::cout.flush();
+  if (!std::cout) {
+    std::cerr << "echo-load: cannot write the result to standard output\n";
+    return kUnusableOutput;
   }
   for (const std::string& why : info.failures) std::cerr << "echo-load: " << why << '\n';
   return info.failures.empty() ? 0 : 1;

@@ -1,16 +1,20 @@
 // Unit tests for servers/common: descriptor ownership, socket helpers, the
-// blocking echo loop, the waker and option parsing.
+// blocking echo loop, the waker, option parsing and the output file writer.
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/blocking_echo.hpp"
 #include "common/server_options.hpp"
 #include "common/waker.hpp"
+#include "echo/output_file.hpp"
 #include "echo/socket_ops.hpp"
 #include "echo/unique_fd.hpp"
 #include "support/echo_client.hpp"
@@ -41,6 +45,73 @@ TEST(UniqueFd, ReleaseGivesUpOwnership) {
   fd.reset();
   EXPECT_TRUE(is_open(raw));
   ::close(raw);
+}
+
+// A fresh, empty directory for one test, removed with what it holds.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "echo-output-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  ~ScratchDirectory() { std::filesystem::remove_all(path_); }
+  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+  [[nodiscard]] std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(path_),
+                                                  std::filesystem::directory_iterator()));
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string contents(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(OutputFile, AppearsOnlyOnCommitAndReplacesTheOldFileWhole) {
+  const ScratchDirectory directory;
+  const std::string path = directory.file("result.json");
+  std::ofstream(path) << "old";
+  {
+    OutputFile file(path);
+    file.write("new ");
+    file.write("result");
+    EXPECT_EQ(contents(path), "old") << "visible before commit";
+    file.commit();
+  }
+  EXPECT_EQ(contents(path), "new result");
+  EXPECT_EQ(directory.entries(), 1U) << "a temporary file was left beside the result";
+}
+
+TEST(OutputFile, WithoutCommitLeavesTheOldFileAndNothingElse) {
+  const ScratchDirectory directory;
+  const std::string path = directory.file("result.json");
+  std::ofstream(path) << "old";
+  {
+    OutputFile file(path);
+    file.write("half of a resu");
+  }  // e.g. the run failed, or an exception unwound
+  EXPECT_EQ(contents(path), "old");
+  EXPECT_EQ(directory.entries(), 1U);
+}
+
+TEST(OutputFile, AnUnusablePathIsAnErrorNamingItBeforeAnyWrite) {
+  const ScratchDirectory directory;
+  for (const std::string& path : {directory.file("missing-dir/out.json"), directory.file("")}) {
+    try {
+      OutputFile file(path);
+      ADD_FAILURE() << path << " was accepted";
+    } catch (const OutputError& error) {
+      EXPECT_NE(std::string(error.what()).find("cannot write " + path), std::string::npos)
+          << error.what();
+    }
+  }
 }
 
 TEST(SocketOps, FormatsIpv4AndBracketsIpv6) {

@@ -163,7 +163,7 @@ TEST(EchoLoadCli, AnUnwritableOutputFailsBeforeTheRun) {
     const auto started = std::chrono::steady_clock::now();
     const CommandResult result = run_load(
         {"--port", std::to_string(server.port()), "-d", "30", option, "/nonexistent-dir/out"});
-    EXPECT_EQ(result.exit_code, 1) << option;
+    EXPECT_EQ(result.exit_code, 2) << option;
     EXPECT_NE(result.err.find("cannot write /nonexistent-dir/out"), std::string::npos)
         << result.err;
     EXPECT_LT(std::chrono::steady_clock::now() - started, 30s)

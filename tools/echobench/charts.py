@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from . import chart_data  # noqa: E402
+from .cli import output_path  # noqa: E402
 
 plt.rcParams.update({"svg.hashsalt": "echo-models", "font.size": 9, "axes.grid": True,
                      "grid.alpha": 0.3, "figure.dpi": 100})
@@ -33,7 +34,8 @@ def _save(figure, out_dir: str, stem: str, footnote: str) -> list[str]:
     paths = []
     for ext, metadata in (("svg", {"Date": None, "Creator": None}), ("png", {"Software": None})):
         path = os.path.join(out_dir, f"{stem}.{ext}")
-        figure.savefig(path, format=ext, metadata=metadata)
+        with output_path(path) as staged:
+            figure.savefig(staged, format=ext, metadata=metadata)
         paths.append(path)
     plt.close(figure)
     return paths

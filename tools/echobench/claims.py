@@ -20,12 +20,14 @@ read).
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import uncertainty
 from .cases import CLIENT_BOUND_AT, Case
+from .cli import output_file
 
 MIN_EFFECT = 1.03
 MIN_REPETITIONS = 2
@@ -164,7 +166,7 @@ def write_claims(claims: list[dict[str, Any]], path: str, context: dict[str, Any
                                                     "server_threads", "client_threads", "repetitions",
                                                     "slo_p99_us", "date") if k in context},
                 "claims": published(claims)}
-    with open(path, "w", encoding="utf-8") as out:
+    with output_file(path) as out:
         json.dump(document, out, indent=2, sort_keys=False, allow_nan=False)
         out.write("\n")
 
@@ -187,6 +189,11 @@ def schema_errors(document: Any) -> list[str]:
         for key, kind in CLAIM_KEYS.items():
             if not isinstance(claim.get(key), kind):
                 errors.append(f"{where}: '{key}' missing or not {kind.__name__}")
+        ratio = claim.get("ratio")
+        if ratio is not None and not (isinstance(ratio, (int, float)) and not isinstance(ratio, bool)
+                                      and math.isfinite(ratio)):
+            errors.append(f"{where}: 'ratio' must be a finite number or null")
+            ratio = None
         verdict = claim.get("verdict")
         if verdict not in VERDICTS:
             errors.append(f"{where}: verdict {verdict!r} is not one of {sorted(VERDICTS)}")
@@ -198,7 +205,7 @@ def schema_errors(document: Any) -> list[str]:
             ci = claim.get("ratio_ci95")
             if not (isinstance(ci, list) and len(ci) == 2 and all(isinstance(x, (int, float)) for x in ci)):
                 errors.append(f"{where}: ratio_ci95 must be [low, high]")
-            elif not (ci[0] > 1 and claim.get("ratio", 0) >= MIN_EFFECT):
+            elif not (ci[0] > 1 and (ratio or 0) >= MIN_EFFECT):
                 errors.append(f"{where}: a winner needs ratio_ci95 above 1 and ratio >= {MIN_EFFECT}")
         elif verdict == "tie":
             if claim.get("winner") is not None or not isinstance(claim.get("tied"), list) or len(claim["tied"]) < 2:

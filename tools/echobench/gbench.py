@@ -9,6 +9,7 @@ own CSV reporter is deprecated, hence this.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 # Columns always present, in this order; counters follow in sorted order.
@@ -42,8 +43,10 @@ def load_runs(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     name, repetition, error and every numeric field; plus the context."""
     try:
         with open(path, encoding="utf-8") as source:
-            document = json.load(source)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            document = json.load(source, parse_constant=_reject_non_finite)
+    except RecursionError as error:
+        raise BenchJsonError(f"{path}: nested too deeply to be Google Benchmark JSON") from error
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise BenchJsonError(f"{path}: {error}") from error
     if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
         raise BenchJsonError(f"{path}: no 'benchmarks' list: not Google Benchmark JSON")
@@ -51,20 +54,35 @@ def load_runs(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         raise BenchJsonError(f"{path}: 'context' is not an object")
     runs = []
     for index, entry in enumerate(document["benchmarks"]):
-        if not isinstance(entry, dict) or not isinstance(entry.get("name", entry.get("run_name")), str):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or \
+                not isinstance(entry.get("run_name", ""), str):
             raise BenchJsonError(f"{path}: benchmarks[{index}] is not a benchmark object with a name")
         if entry.get("run_type") == "aggregate":
             continue
-        run: dict[str, Any] = {"name": entry.get("run_name", entry.get("name", "?")).split("/iterations:")[0],
+        run: dict[str, Any] = {"name": entry.get("run_name", entry["name"]).split("/iterations:")[0],
                                "repetition": entry.get("repetition_index", 0),
-                               "error": entry.get("error_message", "") if entry.get("error_occurred") else ""}
+                               "error": _error_of(entry)}
         for key, value in entry.items():
             if key not in KNOWN_GBENCH_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                if not math.isfinite(value):  # 1e999 parses as infinity
+                    raise BenchJsonError(f"{path}: benchmarks[{index}].{key} is not a finite number")
                 run[key] = value
         if isinstance(entry.get("time_unit"), str):
             run["_time_unit"] = entry["time_unit"]
         runs.append(run)
     return runs, document.get("context", {})
+
+
+def _reject_non_finite(constant: str) -> float:
+    raise ValueError(f"{constant} is not a number JSON allows (echo-bench never writes one)")
+
+
+def _error_of(entry: dict[str, Any]) -> str:
+    """A failed run's reason; one that failed without saying why is still failed."""
+    if not entry.get("error_occurred"):
+        return ""
+    message = entry.get("error_message")
+    return message if isinstance(message, str) and message else "failed (no error_message)"
 
 
 def load_rows(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:

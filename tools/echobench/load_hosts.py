@@ -37,9 +37,20 @@ def host_rates(counters: dict[str, float]) -> str:
     return " + ".join(rates)
 
 
+# What a row shows; a case without them (churn, idle memory) is left out.
+NEEDED = ("msgs_per_s", "p99_us", "server_cpu_us_per_msg", "client_cpu_util")
+
+
 def table(labelled_paths: list[tuple[str, str]]) -> str:
     """Markdown: one row per case, a group of columns per run."""
-    loaded = [(label, *medians(path)) for label, path in labelled_paths]
+    loaded = []
+    for label, path in labelled_paths:
+        cases, failed, context = medians(path)
+        cases = {name: c for name, c in cases.items() if all(key in c for key in NEEDED)}
+        if not cases and not failed:
+            raise gbench.BenchJsonError(f"{path}: no case with {', '.join(NEEDED)}: "
+                                        "the table compares echo-bench --remote throughput runs")
+        loaded.append((label, cases, failed, context))
     names = sorted({name for _, cases, failed, _ in loaded for name in list(cases) + list(failed)})
     header = ["case"]
     for label, *_ in loaded:

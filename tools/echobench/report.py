@@ -9,6 +9,7 @@ from typing import Any
 
 from . import summary
 from .claims import MIN_EFFECT, MIN_REPETITIONS
+from .cli import output_file
 
 
 def _number(value: float, unit: str) -> str:
@@ -99,6 +100,6 @@ def write_report(rows: list[dict[str, Any]], charts: list[str], out_dir: str, so
             lines.append("")
     lines += ["## Tables", "", summary.summary_tables(rows, float(context.get("client_bound_at", 0.9)))]
     path = os.path.join(out_dir, "README.md")
-    with open(path, "w", encoding="utf-8") as out:
+    with output_file(path) as out:
         out.write("\n".join(lines).rstrip() + "\n")
     return path
