@@ -10,15 +10,13 @@
 
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 namespace echo::bench {
 
-pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
-                    const std::string& stderr_path, const SpawnOptions& options) {
+pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd,
+                    const SpawnOptions& options) {
   // Everything the child needs is prepared before fork.
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
@@ -27,7 +25,6 @@ pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
   for (const int cpu : options.cpus) CPU_SET(cpu, &cpus);
-  const int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   const pid_t parent = ::getpid();
 
   const pid_t pid = ::fork();
@@ -52,7 +49,7 @@ pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
     if (options.new_process_group) ::setpgid(0, 0);
     if (options.stdin_fd >= 0) ::dup2(options.stdin_fd, STDIN_FILENO);
     ::dup2(stdout_fd, STDOUT_FILENO);
-    ::dup2(err_fd, STDERR_FILENO);
+    ::dup2(stderr_fd, STDERR_FILENO);
     if (!options.cpus.empty()) ::sched_setaffinity(0, sizeof cpus, &cpus);
     if (options.max_fds) {
       const rlimit limit{*options.max_fds, *options.max_fds};
@@ -61,7 +58,6 @@ pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
-  ::close(err_fd);
   if (pid < 0) throw std::runtime_error("fork failed");
   // Also from the parent, so a kill of the group right after this cannot
   // race the child's own setpgid.
@@ -81,20 +77,27 @@ std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
-std::string make_temp_file() {
-  // "XXXXXX" is mkstemp's template: it replaces those six characters.
-  std::string path = (std::filesystem::temp_directory_path() / "echo-models-XXXXXX").string();
-  const int fd = ::mkstemp(path.data());
-  if (fd < 0) throw std::runtime_error("mkstemp failed");
-  ::close(fd);
-  return path;
+CapturedOutput::CapturedOutput() {
+  const std::string directory = std::filesystem::temp_directory_path().string();
+  fd_.reset(::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!fd_) {  // a filesystem without O_TMPFILE: a named file, unlinked at once
+    std::string path = directory + "/echo-models-XXXXXX";  // mkstemp fills in the X's
+    fd_.reset(::mkostemp(path.data(), O_CLOEXEC));
+    if (!fd_) throw std::runtime_error("cannot create a temporary file in " + directory);
+    ::unlink(path.c_str());
+  }
 }
 
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+std::string CapturedOutput::text() const {
+  std::string text;
+  char chunk[4096];
+  for (off_t at = 0;;) {
+    const ssize_t n = ::pread(fd_.get(), chunk, sizeof chunk, at);
+    if (n <= 0) break;
+    text.append(chunk, static_cast<std::size_t>(n));
+    at += n;
+  }
+  return text;
 }
 
 }  // namespace echo::bench

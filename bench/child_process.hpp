@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "echo/unique_fd.hpp"
+
 namespace echo::bench {
 
 struct SpawnOptions {
@@ -24,20 +26,31 @@ struct SpawnOptions {
 };
 
 /// fork + exec `argv` (searching PATH) with standard output on `stdout_fd`
-/// and standard error appended to the file `stderr_path`, no signal blocked
+/// and standard error on `stderr_fd`, no signal blocked
 /// and SIGPIPE at its default. Between fork and
 /// exec the child makes only async-signal-safe calls, so the caller may have
 /// threads. Throws std::runtime_error if fork fails; exec failure makes the
 /// child exit with status 127.
-pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd,
-                    const std::string& stderr_path, const SpawnOptions& options);
+pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd,
+                    const SpawnOptions& options);
 
 /// Waits up to `timeout` for child `pid` to exit. Returns its exit status,
 /// or 128 + the signal that killed it; nullopt if it is still running.
 std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout);
 
-/// An empty temporary file's path, and a whole file's contents.
-std::string make_temp_file();
-std::string read_whole_file(const std::string& path);
+/// What a child writes to one of its outputs, kept in a file without a name
+/// (O_TMPFILE): the kernel frees it with the last descriptor, so nothing is
+/// left in the temporary directory even when echo-bench is SIGKILLed.
+class CapturedOutput {
+ public:
+  CapturedOutput();  ///< throws std::runtime_error if no file can be made
+  /// The descriptor to hand to spawn_process (it stays ours).
+  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+  /// Everything written so far.
+  [[nodiscard]] std::string text() const;
+
+ private:
+  UniqueFd fd_;
+};
 
 }  // namespace echo::bench

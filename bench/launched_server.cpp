@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -14,6 +13,8 @@
 #include "child_process.hpp"
 #include "echo/socket_ops.hpp"
 #include "live_servers.hpp"
+#include "port_listeners.hpp"
+#include "proc_stat.hpp"
 
 namespace echo::bench {
 namespace {
@@ -27,6 +28,30 @@ SpawnOptions spawn_options(const LaunchOptions& options) {
   spawn.max_fds = options.max_fds;
   spawn.new_process_group = options.own_process_group;
   return spawn;
+}
+
+// The first of `listeners` that is not in process group `group`, if any.
+std::optional<pid_t> outside_group(const std::vector<pid_t>& listeners, pid_t group) {
+  for (const pid_t pid : listeners) {
+    const std::optional<ProcStat> stat = read_proc_stat(pid);
+    if (stat && stat->process_group != group) return pid;
+  }
+  return std::nullopt;
+}
+
+// SIGKILLs `pid` if it descends from `ancestor` (echo-bench ends only what
+// it started): a daemon that left the group but still has the leader above
+// it.
+void end_if_descendant(pid_t pid, pid_t ancestor) {
+  for (pid_t at = pid; at > 1;) {
+    const std::optional<ProcStat> stat = read_proc_stat(at);
+    if (!stat) return;
+    if (stat->parent == ancestor) {
+      ::kill(pid, SIGKILL);
+      return;
+    }
+    at = stat->parent;
+  }
 }
 
 }  // namespace
@@ -52,10 +77,11 @@ LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
                                      const LaunchOptions& options) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  const std::string stderr_path = make_temp_file();
-  LaunchedServer server(spawn_process(argv, pipe_fds[1], stderr_path, spawn_options(options)),
-                        stderr_path, options.own_process_group);
-  remember_server(server.pid_, stderr_path);
+  auto stderr_file = std::make_unique<CapturedOutput>();
+  const int stderr_fd = stderr_file->fd();
+  LaunchedServer server(spawn_process(argv, pipe_fds[1], stderr_fd, spawn_options(options)),
+                        std::move(stderr_file), options.own_process_group);
+  remember_server(server.pid_);
   ::close(pipe_fds[1]);
 
   static const std::regex ready("^listening on (\\S+):(\\d+)\n");
@@ -97,43 +123,50 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
   for (auto at = command.find("{port}"); at != std::string::npos; at = command.find("{port}")) {
     command.replace(at, 6, std::to_string(port));
   }
-  const std::string stderr_path = make_temp_file();
+  auto stderr_file = std::make_unique<CapturedOutput>();
+  const int stderr_fd = stderr_file->fd();
   const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  LaunchedServer server(spawn_process({"/bin/sh", "-c", "exec " + command}, null_fd, stderr_path,
+  LaunchedServer server(spawn_process({"/bin/sh", "-c", "exec " + command}, null_fd, stderr_fd,
                                       spawn_options(options)),
-                        stderr_path, options.own_process_group);
-  remember_server(server.pid_, stderr_path);
+                        std::move(stderr_file), options.own_process_group);
+  remember_server(server.pid_);
   ::close(null_fd);
   server.port_ = port;
-  // Ready when the port accepts while the shell's process is still alive.
-  // A command that daemonises (setsid, a double fork) leaves the group we
-  // measure and stop: its CPU and memory would read as zero and it would
-  // outlive us, so a port that answers after the leader exited is an error.
+  // Ready when the port is in LISTEN while the shell's process is still
+  // alive, and the listener is in the group we measure and stop. A command
+  // that daemonises (setsid, a double fork) leaves that group: its CPU and
+  // memory would read as zero and it would outlive us, so a listener outside
+  // the group, or a port that listens after the leader exited, is an error.
+  // The port is never probed by connecting (see port_listeners.hpp).
   const auto deadline = Clock::now() + options.ready_timeout;
   std::optional<Clock::time_point> leader_gone;
   std::optional<int> status;  // the leader's, once it has exited (and been reaped)
   for (;;) {
-    bool accepting = true;
-    try {
-      connect_tcp("127.0.0.1", port);
-    } catch (const std::runtime_error&) {
-      accepting = false;
-    }
+    const std::vector<pid_t> listeners = processes_holding(listening_sockets(port));
+    const bool listening = !listeners.empty();
     if (!status) status = wait_for_exit(server.pid_, 0ms);
-    if (accepting && !status) return server;
+    const std::optional<pid_t> outsider =
+        status || !server.own_group_ ? std::nullopt : outside_group(listeners, server.pid_);
+    if (listening && !status && !outsider) return server;
     std::string why;
-    if (accepting) {
-      why = "exited (status " + std::to_string(*status) + ") while something kept serving port " +
+    if (outsider) {
+      why = "started process " + std::to_string(*outsider) + ", which listens on port " +
             std::to_string(port) +
+            " outside the server's process group (daemonised?), so echo-bench can neither "
+            "measure nor stop it; run it in the foreground";
+      end_if_descendant(*outsider, server.pid_);
+    } else if (listening) {
+      why = "exited (status " + std::to_string(*status) +
+            ") while something kept listening on port " + std::to_string(port) +
             ": the server left its process group (daemonised?), so echo-bench can neither measure "
             "nor stop it; run it in the foreground";
     } else if (status && !leader_gone) {
       leader_gone = Clock::now();  // a daemon may still be starting: look a little longer
     } else if (status && Clock::now() - *leader_gone > 1s) {
-      why = "exited with status " + std::to_string(*status) + " without accepting on port " +
+      why = "exited with status " + std::to_string(*status) + " without listening on port " +
             std::to_string(port);
     } else if (Clock::now() >= deadline) {
-      why = "did not accept connections on port " + std::to_string(port);
+      why = "did not listen on port " + std::to_string(port);
     }
     if (!why.empty()) {
       if (server.own_group_) ::killpg(server.pid_, SIGKILL);  // whatever did stay in the group
@@ -151,7 +184,7 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
 LaunchedServer::LaunchedServer(LaunchedServer&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       port_(other.port_),
-      stderr_path_(std::move(other.stderr_path_)),
+      stderr_(std::move(other.stderr_)),
       own_group_(other.own_group_),
       stopped_(std::exchange(other.stopped_, true)),
       exit_status_(other.exit_status_) {}
@@ -159,7 +192,6 @@ LaunchedServer::LaunchedServer(LaunchedServer&& other) noexcept
 LaunchedServer::~LaunchedServer() {
   if (pid_ > 0 && !stopped_) stop(0ms);
   if (pid_ > 0) forget_server(pid_);
-  if (!stderr_path_.empty()) std::filesystem::remove(stderr_path_);
 }
 
 std::optional<int> LaunchedServer::stop(std::chrono::milliseconds grace) {
@@ -188,6 +220,6 @@ std::optional<int> LaunchedServer::wait_exit(std::chrono::milliseconds timeout) 
   return exit_status_;
 }
 
-std::string LaunchedServer::error_output() const { return read_whole_file(stderr_path_); }
+std::string LaunchedServer::error_output() const { return stderr_ ? stderr_->text() : ""; }
 
 }  // namespace echo::bench

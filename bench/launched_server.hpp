@@ -9,10 +9,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "child_process.hpp"
 
 namespace echo::bench {
 
@@ -66,12 +69,12 @@ class LaunchedServer {
   [[nodiscard]] std::string error_output() const;
 
  private:
-  LaunchedServer(pid_t pid, std::string stderr_path, bool own_group)
-      : pid_(pid), stderr_path_(std::move(stderr_path)), own_group_(own_group) {}
+  LaunchedServer(pid_t pid, std::unique_ptr<CapturedOutput> stderr_file, bool own_group)
+      : pid_(pid), stderr_(std::move(stderr_file)), own_group_(own_group) {}
 
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
-  std::string stderr_path_;
+  std::unique_ptr<CapturedOutput> stderr_;  // what it wrote to standard error
   bool own_group_ = true;
   bool stopped_ = false;
   std::optional<int> exit_status_;  // once wait_exit() has reaped it

@@ -7,9 +7,9 @@
 
 #include <atomic>
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "child_process.hpp"
@@ -22,8 +22,8 @@ std::mutex& registry_mutex() {
   return mutex;
 }
 
-std::map<pid_t, std::string>& registry() {  // group -> its temporary file
-  static std::map<pid_t, std::string> groups;
+std::set<pid_t>& registry() {  // the servers' process groups
+  static std::set<pid_t> groups;
   return groups;
 }
 
@@ -46,11 +46,9 @@ sigset_t stop_signals() {
 
 [[noreturn]] void stop_everything(int signal) {
   std::lock_guard lock(registry_mutex());
-  for (const auto& [group, temp_file] : registry()) {
+  for (const pid_t group : registry()) {
     ::killpg(group, SIGKILL);
     ::waitpid(group, nullptr, 0);  // the leader is our child
-    std::error_code ignored;
-    std::filesystem::remove(temp_file, ignored);
   }
   for (const auto& [owner, left] : leftovers()) {
     if (left.group > 0) {
@@ -62,17 +60,11 @@ sigset_t stop_signals() {
     if (left.command.empty()) continue;
     const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     try {
-      const pid_t pid = spawn_process(left.command, null_fd, "/dev/null", {});
+      const pid_t pid = spawn_process(left.command, null_fd, null_fd, {});
       if (!wait_for_exit(pid, std::chrono::seconds(10))) ::killpg(pid, SIGKILL);
     } catch (const std::exception&) {  // fork failed: nothing more to do on the way out
     }
     ::close(null_fd);
-  }
-  for (const auto& [owner, left] : leftovers()) {
-    for (const std::string& file : left.files) {
-      std::error_code ignored;
-      std::filesystem::remove(file, ignored);
-    }
   }
   std::fprintf(stderr, "echo-bench: stopped by signal %d; stopped %zu server(s)\n", signal,
                registry().size());
@@ -82,9 +74,9 @@ sigset_t stop_signals() {
 
 }  // namespace
 
-void remember_server(pid_t group, const std::string& temp_file) {
+void remember_server(pid_t group) {
   std::lock_guard lock(registry_mutex());
-  registry()[group] = temp_file;
+  registry().insert(group);
 }
 
 void forget_server(pid_t group) {

@@ -36,6 +36,7 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
   static const double ticks_per_s = static_cast<double>(::sysconf(_SC_CLK_TCK));
   ProcStat stat;
   stat.state = fields[0].front();
+  stat.parent = static_cast<pid_t>(std::stol(fields[1]));
   stat.process_group = static_cast<pid_t>(std::stol(fields[2]));
   stat.cpu_s = (std::stod(fields[11]) + std::stod(fields[12])) / ticks_per_s;
   stat.reaped_children_cpu_s = (std::stod(fields[13]) + std::stod(fields[14])) / ticks_per_s;

@@ -12,6 +12,7 @@ namespace echo::bench {
 
 struct ProcStat {
   char state = '?';                  ///< field 3: R, S, D, Z (zombie) ...
+  pid_t parent = 0;                  ///< field 4
   pid_t process_group = 0;           ///< field 5
   double cpu_s = 0;                  ///< fields 14+15: utime + stime, whole clock ticks
   double reaped_children_cpu_s = 0;  ///< fields 16+17: cutime + cstime

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -71,9 +70,7 @@ std::vector<std::string> RemoteHost::command(const std::vector<std::string>& arg
   return full;
 }
 
-CollectedProcess::CollectedProcess(const std::vector<std::string>& argv, bool with_input)
-    : out_path_(make_temp_file()), err_path_(make_temp_file()) {
-  const int out_fd = ::open(out_path_.c_str(), O_WRONLY | O_CLOEXEC);
+CollectedProcess::CollectedProcess(const std::vector<std::string>& argv, bool with_input) {
   int in_fds[2] = {-1, -1};
   if (with_input) {
     if (::pipe2(in_fds, O_CLOEXEC) != 0) in_fds[0] = in_fds[1] = -1;
@@ -84,27 +81,22 @@ CollectedProcess::CollectedProcess(const std::vector<std::string>& argv, bool wi
   options.stdin_fd = in_fds[0];
   try {
     if (in_fds[0] < 0) throw std::runtime_error("cannot open a standard input for " + argv[0]);
-    pid_ = spawn_process(argv, out_fd, err_path_, options);
+    pid_ = spawn_process(argv, out_.fd(), err_.fd(), options);
   } catch (...) {
-    ::close(out_fd);
     for (const int fd : in_fds) {
       if (fd >= 0) ::close(fd);
     }
     throw;
   }
-  ::close(out_fd);
   ::close(in_fds[0]);
   input_fd_ = in_fds[1];
-  remember_leftovers(this, {pid_, {}, {out_path_, err_path_}});
+  remember_leftovers(this, {pid_, {}});
 }
 
 CollectedProcess::~CollectedProcess() {
   forget_leftovers(this);
   if (input_fd_ >= 0) ::close(input_fd_);
   if (pid_ > 0 && !exited_) kill_and_reap(pid_);
-  std::error_code ignored;
-  if (!out_path_.empty()) std::filesystem::remove(out_path_, ignored);
-  if (!err_path_.empty()) std::filesystem::remove(err_path_, ignored);
 }
 
 std::optional<std::string> CollectedProcess::wait_for_error_line(
@@ -113,7 +105,7 @@ std::optional<std::string> CollectedProcess::wait_for_error_line(
   for (;;) {
     // Read before asking whether it exited: a line written just before the
     // exit still counts.
-    std::istringstream lines(read_whole_file(err_path_));
+    std::istringstream lines(err_.text());
     for (std::string line; std::getline(lines, line);) {
       if (line.rfind(prefix, 0) == 0) return line;
     }
@@ -139,9 +131,9 @@ CommandOutput CollectedProcess::finish(std::chrono::milliseconds timeout) {
   output.status = exited_ ? exited_ : wait_for_exit(pid_, timeout);
   if (!output.status) kill_and_reap(pid_);
   pid_ = -1;
-  remember_leftovers(this, {-1, {}, {out_path_, err_path_}});  // reaped: only the files are left
-  output.out = read_whole_file(out_path_);
-  output.err = trimmed(read_whole_file(err_path_));
+  forget_leftovers(this);  // reaped
+  output.out = out_.text();
+  output.err = trimmed(err_.text());
   return output;
 }
 
@@ -161,7 +153,7 @@ RemoteTempDir::RemoteTempDir(const RemoteHost& host) : host_(host) {
     throw std::runtime_error("cannot make a temporary directory on " + host.name() + ": " +
                              made.err);
   }
-  remember_leftovers(this, {-1, host.command({"rm", "-rf", path_}), {}});
+  remember_leftovers(this, {-1, host.command({"rm", "-rf", path_})});
 }
 
 RemoteTempDir::~RemoteTempDir() {
@@ -171,7 +163,7 @@ RemoteTempDir::~RemoteTempDir() {
 
 AgentChannel::AgentChannel(const RemoteHost& host, const std::vector<std::string>& agent_argv,
                            std::chrono::milliseconds ready_timeout)
-    : host_(host), err_path_(make_temp_file()) {
+    : host_(host) {
   // Both ends close on exec, so no other child keeps the agent's input open.
   int in_pipe[2], out_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
@@ -182,13 +174,12 @@ AgentChannel::AgentChannel(const RemoteHost& host, const std::vector<std::string
   }
   SpawnOptions options;
   options.stdin_fd = in_pipe[0];
-  pid_ = spawn_process(host.command(agent_argv), out_pipe[1], err_path_, options);
+  pid_ = spawn_process(host.command(agent_argv), out_pipe[1], err_.fd(), options);
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
   to_agent_ = in_pipe[1];
   from_agent_ = out_pipe[0];
   // Never killed on a signal: closing its input (our exit does) lets it stop its server.
-  remember_leftovers(this, {-1, {}, {err_path_}});
   ::signal(SIGPIPE, SIG_IGN);  // a dead agent is an error from write, not our death
   std::string ready;
   try {
@@ -208,17 +199,12 @@ AgentChannel::AgentChannel(const RemoteHost& host, const std::vector<std::string
 AgentChannel::~AgentChannel() { shut_down(); }
 
 void AgentChannel::shut_down() {
-  forget_leftovers(this);
   if (to_agent_ >= 0) ::close(std::exchange(to_agent_, -1));
   if (from_agent_ >= 0) ::close(std::exchange(from_agent_, -1));
   if (pid_ > 0) {
     // The agent stops its server (SIGTERM, then SIGKILL after 2 s) and exits.
     if (!wait_for_exit(pid_, 5000ms)) kill_and_reap(pid_);
     pid_ = -1;
-  }
-  if (!err_path_.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove(std::exchange(err_path_, ""), ignored);
   }
 }
 
@@ -243,7 +229,7 @@ std::string AgentChannel::read_line(std::chrono::milliseconds timeout) {
           "the agent on " + host_.name() +
           (n == 0 ? " exited"
                   : " did not answer within " + std::to_string(timeout.count()) + " ms") +
-          "; its stderr: " + trimmed(read_whole_file(err_path_)));
+          "; its stderr: " + trimmed(err_.text()));
     }
     buffered_.append(chunk, static_cast<std::size_t>(n));
   }
@@ -253,7 +239,7 @@ std::string AgentChannel::request(const std::string& line, std::chrono::millisec
   const std::string text = line + "\n";
   if (::write(to_agent_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
     throw std::runtime_error("the agent on " + host_.name() +
-                             " is gone; its stderr: " + trimmed(read_whole_file(err_path_)));
+                             " is gone; its stderr: " + trimmed(err_.text()));
   }
   return read_line(timeout);
 }

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
+
 namespace echo::bench {
 
 enum class RemoteKind { netns, ssh };
@@ -80,7 +82,7 @@ class CollectedProcess {
   pid_t pid_ = -1;
   int input_fd_ = -1;
   std::optional<int> exited_;  // reaped while waiting for a line
-  std::string out_path_, err_path_;
+  CapturedOutput out_, err_;   // what it writes, kept until finish()
 };
 
 /// Starts `argv` on `host`.
@@ -130,12 +132,13 @@ class AgentChannel {
 
  private:
   std::string read_line(std::chrono::milliseconds timeout);
-  void shut_down();  ///< close its input, wait for it (kill after 5 s), remove temp files
+  void shut_down();  ///< close its input, wait for it (kill after 5 s)
 
   const RemoteHost& host_;
   pid_t pid_ = -1;
   int to_agent_ = -1, from_agent_ = -1;
-  std::string err_path_, buffered_;
+  CapturedOutput err_;
+  std::string buffered_;
   std::uint16_t port_ = 0;
 };
 

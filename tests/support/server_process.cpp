@@ -4,15 +4,13 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
+#include <stdexcept>
 
 #include "child_process.hpp"
 #include "proc_stat.hpp"
 
 namespace echo::testing {
-using bench::make_temp_file;
-using bench::read_whole_file;
+using bench::CapturedOutput;
 using bench::wait_for_exit;
 
 std::string echo_server_path() { return ECHO_SERVER_PATH; }
@@ -20,28 +18,23 @@ std::string echo_load_path() { return ECHO_LOAD_PATH; }
 
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                           const std::optional<std::string>& input) {
-  const std::string out_path = make_temp_file();
-  const std::string err_path = make_temp_file();
-  const std::string in_path = input ? make_temp_file() : std::string();
-  if (input) std::ofstream(in_path) << *input;
-  const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CLOEXEC);
-  const int in_fd = input ? ::open(in_path.c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  const CapturedOutput out;
+  const CapturedOutput err;
+  const CapturedOutput in;
+  if (input &&
+      ::pwrite(in.fd(), input->data(), input->size(), 0) != static_cast<ssize_t>(input->size())) {
+    throw std::runtime_error("cannot write the command's input");
+  }
   bench::SpawnOptions options;
-  options.new_process_group = false;  // started the way a shell would
-  options.stdin_fd = in_fd;
-  const pid_t pid = bench::spawn_process(argv, out_fd, err_path, options);
-  ::close(out_fd);
-  if (in_fd >= 0) ::close(in_fd);
-  if (input) std::filesystem::remove(in_path);
+  options.new_process_group = false;        // started the way a shell would
+  options.stdin_fd = input ? in.fd() : -1;  // read from its start: the offset is still 0
+  const pid_t pid = bench::spawn_process(argv, out.fd(), err.fd(), options);
   std::optional<int> code = wait_for_exit(pid, timeout);
   if (!code) {
     ::kill(pid, SIGKILL);
     code = wait_for_exit(pid, 5s);
   }
-  CommandResult result{code.value_or(-1), read_whole_file(out_path), read_whole_file(err_path)};
-  std::filesystem::remove(out_path);
-  std::filesystem::remove(err_path);
-  return result;
+  return CommandResult{code.value_or(-1), out.text(), err.text()};
 }
 
 namespace {

@@ -121,20 +121,23 @@ class BrokenRuns(unittest.TestCase):
         self.assertEqual(done.returncode, 1)
         self.assertIn("SigBlk:\t0000000000000000", done.stderr)
 
-    def test_sigkill_of_echo_bench_stops_its_server(self):
-        bench, servers = long_case_with_its_servers(stderr=subprocess.DEVNULL)
-        try:
-            self.assertTrue(servers, "echo-bench started no server")
-        finally:
-            bench.kill()
-            bench.wait()
-        # The server is told by the kernel (parent-death signal) and stops
-        # within its 2 s; allow a slow machine ten times that.
-        deadline = time.monotonic() + 20
-        while any(running(pid) for pid in servers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        for pid in servers:
-            self.assertFalse(running(pid), f"server {pid} outlived a SIGKILLed echo-bench")
+    def test_sigkill_of_echo_bench_leaves_no_server_and_no_temporary_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bench, servers = long_case_with_its_servers(env=dict(os.environ, TMPDIR=tmp),
+                                                        stderr=subprocess.DEVNULL)
+            try:
+                self.assertTrue(servers, "echo-bench started no server")
+            finally:
+                bench.kill()
+                bench.wait()
+            # The server is told by the kernel (parent-death signal) and stops
+            # within its 2 s; allow a slow machine ten times that.
+            deadline = time.monotonic() + 20
+            while any(running(pid) for pid in servers) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            for pid in servers:
+                self.assertFalse(running(pid), f"server {pid} outlived a SIGKILLed echo-bench")
+            self.assertEqual(os.listdir(tmp), [], "a SIGKILLed echo-bench left temporary files")
 
     def test_a_daemonising_server_is_refused_naming_the_problem(self):
         # setsid -f leaves the process group at once; timeout ends the
@@ -143,6 +146,21 @@ class BrokenRuns(unittest.TestCase):
                           "--server-cmd", "daemon=setsid -f timeout 3 socat TCP-LISTEN:{port},reuseaddr,fork PIPE")
         self.assertEqual(done.returncode, 1)
         self.assertIn("daemonised", done.stderr)
+
+    def test_a_server_that_daemonises_behind_a_live_leader_is_refused_and_ended(self):
+        # The leader (sleep) stays, in the group echo-bench measures; the
+        # listener went to a session of its own. timeout ends it by itself
+        # should echo-bench not.
+        done = self.bench("--benchmark_filter=^throughput/tcp/daemon/conns:16/", "--server-cmd",
+                          "daemon=sh -c 'setsid timeout 20 socat TCP-LISTEN:{port},reuseaddr,fork PIPE & "
+                          "exec sleep 20'")
+        self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertIn("outside the server's process group (daemonised?)", done.stderr)
+        listener = int(done.stderr.split("started process ")[1].split(",")[0])
+        deadline = time.monotonic() + 20
+        while running(listener) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(running(listener), "the daemon outlived echo-bench")
 
     def test_sigint_mid_case_leaves_no_server_and_no_temporary_file(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,80 @@
+#include "port_listeners.hpp"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <sstream>
+#include <string>
+
+#include "proc_stat.hpp"
+
+namespace echo::bench {
+namespace {
+
+constexpr const char* kListenState = "0A";  // TCP_LISTEN in /proc/net/tcp's "st" column
+
+// Entries of a /proc directory that are numbers (PIDs, descriptors).
+std::vector<std::string> numeric_entries(const std::string& path) {
+  std::vector<std::string> names;
+  DIR* directory = ::opendir(path.c_str());
+  if (directory == nullptr) return names;
+  while (const dirent* entry = ::readdir(directory)) {
+    const std::string name = entry->d_name;
+    if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) names.push_back(name);
+  }
+  ::closedir(directory);
+  return names;
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> listening_sockets(std::uint16_t port) {
+  std::vector<std::uint64_t> inodes;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    const std::optional<std::string> text = read_proc_file(table);
+    if (!text) continue;
+    std::istringstream lines(*text);
+    std::string line;
+    std::getline(lines, line);  // the header
+    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout;
+      std::uint64_t inode = 0;
+      if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+            timeout >> inode)) {
+        continue;
+      }
+      const auto colon = local.rfind(':');
+      if (state != kListenState || colon == std::string::npos) continue;
+      if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) inodes.push_back(inode);
+    }
+  }
+  return inodes;
+}
+
+std::vector<pid_t> processes_holding(const std::vector<std::uint64_t>& sockets) {
+  std::vector<std::string> wanted;
+  for (const std::uint64_t inode : sockets)
+    wanted.push_back("socket:[" + std::to_string(inode) + "]");
+  std::vector<pid_t> holders;
+  for (const std::string& pid : numeric_entries("/proc")) {
+    const std::string fd_dir = "/proc/" + pid + "/fd";
+    for (const std::string& fd : numeric_entries(fd_dir)) {
+      std::array<char, 64> target{};
+      const std::string link = fd_dir + "/" + fd;
+      const ssize_t length = ::readlink(link.c_str(), target.data(), target.size() - 1);
+      if (length <= 0) continue;
+      if (std::find(wanted.begin(), wanted.end(),
+                    std::string(target.data(), static_cast<std::size_t>(length))) != wanted.end()) {
+        holders.push_back(static_cast<pid_t>(std::stol(pid)));
+        break;
+      }
+    }
+  }
+  return holders;
+}
+
+}  // namespace echo::bench
