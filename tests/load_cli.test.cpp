@@ -155,6 +155,26 @@ TEST(EchoLoadCli, JsonIntervalsCutTheWindowAndAddUpToTheRun) {
   EXPECT_EQ(messages, nlohmann::json::parse(result.out)["messages"].get<std::uint64_t>());
 }
 
+// A first echo that takes 3 s (finding: once measured as p50 3.0 s, exit 0).
+// The first echo of every connection is the ramp-up's: past
+// --ramp-up-timeout the run fails naming it; within it, the slow answer is
+// not part of the measured window.
+TEST(EchoLoadCli, ASlowFirstEchoFailsPastTheRampUpTimeoutAndIsNeverMeasured) {
+  FakeTcpServer server({.first_echo_delay = 3s});
+  const std::string port = std::to_string(server.port());
+  const CommandResult late =
+      run_load({"--port", port, "-c", "1", "-d", "0.5", "--ramp-up-timeout", "1", "--format", "json"});
+  EXPECT_EQ(late.exit_code, 1) << late.err;
+  EXPECT_NE(late.err.find("ramp-up"), std::string::npos) << late.err;
+  EXPECT_NE(late.err.find("--ramp-up-timeout"), std::string::npos) << late.err;
+
+  const CommandResult waited = run_load({"--port", port, "-c", "1", "-d", "0.5", "--format", "json"});
+  ASSERT_EQ(waited.exit_code, 0) << waited.err;
+  const auto result = nlohmann::json::parse(waited.out);
+  EXPECT_GE(result["ramp_up_s"].get<double>(), 3.0);
+  EXPECT_LT(result["max_us"].get<double>(), 3e6) << "the slow first echo was measured";
+}
+
 // Unwritable outputs are found before the run, not after it (a run of
 // 30 s here would otherwise end with the error).
 TEST(EchoLoadCli, AnUnwritableOutputFailsBeforeTheRun) {
