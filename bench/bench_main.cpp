@@ -20,6 +20,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -30,6 +31,7 @@
 #include "buffered_file_reporter.hpp"
 #include "case_runner.hpp"
 #include "common/model_catalog.hpp"
+#include "cpu_locks.hpp"
 #include "cpu_split.hpp"
 #include "echo/finite_check.hpp"
 #include "echo/output_file.hpp"
@@ -241,6 +243,20 @@ int run_bench(int argc, char** argv) {
   app.add_option("--client-cpus", client_cpus,
                  "Pin the load generator to these CPUs (default: the lower half)");
   app.add_flag("--unpinned", unpinned, "Pin nothing: server and load share every CPU");
+  app.add_option("--disturbed-at", settings.disturbed_at,
+                 "Other processes' CPU on this run's CPUs during a window, as a fraction of one "
+                 "CPU, that marks it disturbed: run again, then kept marked and never judged "
+                 "(default 0.1)")
+      ->check(echo::kDecimal)
+      ->check(CLI::Range(0.0, 1000.0));
+  app.add_option("--disturbed-retries", settings.disturbed_retries,
+                 "Runs again of a disturbed repetition before it is kept, marked (default 2)")
+      ->check(echo::kDecimal)
+      ->check(CLI::Range(0, 100));
+  bool wait_for_lock = true;
+  app.add_flag("--wait-for-lock,!--no-wait-for-lock", wait_for_lock,
+               "Another echo-bench holding one of this run's CPUs is waited for (the default); "
+               "--no-wait-for-lock refuses at once instead (exit 2)");
   app.add_option("--repetitions", repetitions,
                  "Runs of every case, interleaved across models (default: quick 2, else 5)")
       ->check(echo::kDecimal)
@@ -372,6 +388,20 @@ int run_bench(int argc, char** argv) {
   std::istringstream extra_words(server_extra_args);
   for (std::string word; extra_words >> word;) settings.server_extra_args.push_back(word);
   raise_descriptor_limit();
+  // One run per CPU at a time (cpu_locks.hpp); until this process ends.
+  // Across SSH the servers and loads use other machines' CPUs.
+  std::optional<echo::bench::CpuLocks> cpu_locks;
+  if (remote_kind != "ssh" && !has_flag(app.remaining(), "--benchmark_list_tests")) {
+    std::vector<int> cpus = placement.cpus.server;
+    cpus.insert(cpus.end(), placement.cpus.client.begin(), placement.cpus.client.end());
+    settings.watched_cpus = cpus;
+    try {
+      cpu_locks.emplace(cpus, wait_for_lock);
+    } catch (const echo::bench::CpuBusy& busy) {
+      std::cerr << "echo-bench: " << busy.what() << "\n";
+      return 2;
+    }
+  }
 
   // Across hosts: every host checked before the first case; cases that run
   // on one host only are left out, and said so.
@@ -417,6 +447,10 @@ int run_bench(int argc, char** argv) {
       {"reference_models", python_servers ? "python-threading,python-forking,python-asyncio" : ""},
       {"duration_s", std::to_string(settings.duration_s)},
       {"warmup_s", std::to_string(settings.warmup_s)},
+      // A window whose CPUs others used past this fraction of one CPU is
+      // run again, then kept marked "disturbed" and never judged.
+      {"disturbed_at",
+       settings.watched_cpus.empty() ? "unwatched" : std::to_string(settings.disturbed_at)},
       {"server_extra_args", server_extra_args}};
   for (const BenchCase& bench_case : cases) {
     benchmark::RegisterBenchmark(bench_case.name().c_str(),

@@ -28,6 +28,14 @@ struct RunSettings {
   double probe_s = 0.3;          ///< slo-capacity: measured seconds per probed rate
   double idle_budget_s = 20;     ///< idle-scale: time allowed to open connections
   std::vector<std::string> server_extra_args;  ///< appended to every echo-server command
+  /// The CPUs the server and the load run on, watched for other processes
+  /// during each window (cpu_disturbance.hpp); empty: not watched.
+  std::vector<int> watched_cpus;
+  /// Others' CPU, as a fraction of one CPU, that marks a window disturbed.
+  double disturbed_at = 0.1;
+  /// How many times a disturbed repetition is run again before it is kept,
+  /// marked disturbed.
+  unsigned disturbed_retries = 2;
 };
 
 struct CaseResult {

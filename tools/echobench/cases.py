@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import uncertainty
+from .gbench import judged
 
 # The metrics that answer a question; each gets median, interval and cv.
 CASE_METRICS = ["msgs_per_s", "p50_us", "p99_us", "server_cpu_us_per_msg", "pss_per_conn_kib",
@@ -26,6 +27,7 @@ class Case:
     parameters: dict[str, Any]
     repetitions: int = 0
     errors: list[str] = field(default_factory=list)
+    disturbed: int = 0  # repetitions whose CPUs another process shared: never judged
     values: dict[str, list[float]] = field(default_factory=dict)  # successful repetitions only
 
     @property
@@ -49,13 +51,17 @@ class Case:
 
 def group_cases(rows: list[dict[str, Any]]) -> dict[str, Case]:
     """Rows (one per repetition, any order) -> case name -> Case. An errored
-    repetition is left out of the values without moving the others."""
+    or disturbed repetition is left out of the values without moving the
+    others."""
     cases: dict[str, Case] = {}
     for row in rows:
         case = cases.setdefault(row["name"], Case({k: row.get(k, "") for k in PARAMETER_COLUMNS}))
         case.repetitions += 1
         if row.get("error"):
             case.errors.append(row["error"])
+            continue
+        if not judged(row):
+            case.disturbed += 1
             continue
         for metric in CASE_METRICS:
             value = row.get(metric)
@@ -72,6 +78,7 @@ def case_rows(cases: dict[str, Case], threshold: float = CLIENT_BOUND_AT) -> lis
         row = dict(case.parameters)
         row["repetitions"] = case.repetitions
         row["failed_repetitions"] = len(case.errors)
+        row["disturbed_repetitions"] = case.disturbed
         row["client_bound"] = int(case.client_bound(threshold))
         for metric in CASE_METRICS:
             values = case.values.get(metric)
@@ -87,7 +94,7 @@ def case_rows(cases: dict[str, Case], threshold: float = CLIENT_BOUND_AT) -> lis
 
 
 def case_columns(rows: list[dict[str, Any]]) -> list[str]:
-    fixed = PARAMETER_COLUMNS + ["repetitions", "failed_repetitions", "client_bound"]
+    fixed = PARAMETER_COLUMNS + ["repetitions", "failed_repetitions", "disturbed_repetitions", "client_bound"]
     stats_columns = [f"{m}_{s}" for m in CASE_METRICS for s in ("median", "ci95_low", "ci95_high", "cv")]
     present = {key for row in rows for key in row}
     return fixed + [c for c in stats_columns if c in present]

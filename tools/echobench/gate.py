@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import stats
-from .gbench import BenchJsonError, load_runs
+from .gbench import BenchJsonError, judged, load_runs
 from .models import Model, list_models
 
 def gated_cases(models: list[Model]) -> list[str]:
@@ -95,14 +95,14 @@ def verdict_rows(base: dict[str, list[dict[str, Any]]], candidate: dict[str, lis
             rows.append({"case": case, "metric": "-", "base": 0.0, "candidate": 0.0,
                          "verdict": stats.Verdict(0, 0.0, (0.0, 0.0), 1.0, "broken", broken)})
             continue
-        runs = [r for r in base[case] + candidate.get(case, []) if not r["error"]]
+        runs = [r for r in base[case] + candidate.get(case, []) if judged(r)]
         for metric, higher in metrics_for(runs):
             # Pair first (the i-th base run with the i-th candidate run, as
             # they were measured), then drop every pair with an error or a
             # missing value on either side: one failed run never shifts the
             # pairing of the runs after it.
             pairs = [(x.get(metric), y.get(metric)) for x, y in zip(base[case], candidate.get(case, []))
-                     if not x["error"] and not y["error"]]
+                     if judged(x) and judged(y)]
             pairs = [(x, y) for x, y in pairs if x is not None and y is not None]
             b = [x for x, _ in pairs]
             c = [y for _, y in pairs]
@@ -119,10 +119,12 @@ def broken_candidate(base_runs: list[dict[str, Any]], candidate_runs: list[dict[
     throughput. Each is a failure of the candidate, never a pass."""
     if not candidate_runs:
         return "missing from the candidate's results"
-    good = [r for r in candidate_runs if not r["error"]]
+    good = [r for r in candidate_runs if judged(r)]
     if not good:
-        return f"every candidate run failed: {candidate_runs[0]['error']}"
-    for metric, _ in metrics_for([r for r in base_runs if not r["error"]] or good):
+        errors = [r["error"] for r in candidate_runs if r["error"]]
+        return (f"every candidate run failed: {errors[0]}" if errors else
+                "every candidate run was disturbed (other processes on its CPUs)")
+    for metric, _ in metrics_for([r for r in base_runs if judged(r)] or good):
         for run in good:
             value = run.get(metric)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:

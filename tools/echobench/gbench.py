@@ -73,6 +73,13 @@ def load_runs(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return runs, document.get("context", {})
 
 
+def judged(run: dict[str, Any]) -> bool:
+    """Whether a repetition may count in a median, a verdict or the gate:
+    it did not fail, and no other process took its CPUs during its window
+    (echo-bench marks that "disturbed" after running it again in vain)."""
+    return not run.get("error") and not run.get("disturbed")
+
+
 def _reject_non_finite(constant: str) -> float:
     raise ValueError(f"{constant} is not a number JSON allows (echo-bench never writes one)")
 
@@ -107,7 +114,7 @@ def load_rows(path: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 # Counters that count things: Google Benchmark stores every counter as a
 # double, the CSV writes these as whole numbers.
 COUNT_COUNTERS = {"connected", "errors", "mismatches", "server_threads", "server_processes", "probes",
-                  "client_bound"}
+                  "client_bound", "disturbed", "disturbed_retries"}
 
 
 # Google Benchmark's own per-run fields; everything else numeric is a counter.

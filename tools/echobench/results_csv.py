@@ -10,6 +10,8 @@ import csv
 import math
 from typing import Any
 
+from .gbench import judged
+
 REQUIRED_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "error"]
 INTEGER_COLUMNS = {"conns", "size", "rate_msgs_per_s", "work_us", "block_us", "slo_us", "repetition", "connected",
                    "errors", "mismatches", "server_threads", "server_processes", "probes", "client_bound"}
@@ -71,4 +73,5 @@ def _typed_row(path: str, line: int, header: list[str], cells: list[str]) -> dic
 
 
 def successful(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in rows if not r.get("error")]
+    """The rows that may be shown and judged (gbench.judged)."""
+    return [r for r in rows if judged(r)]

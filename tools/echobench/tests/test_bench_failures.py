@@ -3,9 +3,11 @@ matches nothing, a server that exits at once and one that daemonises are
 failures with exit 1, and SIGINT mid-case leaves no server process and no
 temporary file. Needs the built echo-bench (ECHO_BENCH, from CTest)."""
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -161,6 +163,58 @@ class BrokenRuns(unittest.TestCase):
         while running(listener) and time.monotonic() < deadline:
             time.sleep(0.1)
         self.assertFalse(running(listener), "the daemon outlived echo-bench")
+
+    def cpus_or_skip(self) -> tuple[int, int]:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            self.skipTest("needs two CPUs: one for the server, one for the load")
+        return cpus[0], cpus[1]
+
+    def test_a_second_run_on_the_same_cpus_waits_or_refuses(self):
+        client, server = self.cpus_or_skip()
+        pinning = [f"--client-cpus={client}", f"--server-cpus={server}"]
+        first = subprocess.Popen([BENCH, "--repetitions=1", "--duration=3", *pinning,
+                                  "--benchmark_filter=^throughput/tcp/epoll-reactor/conns:1/size:64/"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while not children_of(first.pid) and time.monotonic() < deadline and first.poll() is None:
+                time.sleep(0.05)  # its server started: it holds the CPUs
+            refused = self.bench("--no-wait-for-lock", *pinning,
+                                 "--benchmark_filter=^throughput/tcp/epoll-reactor/conns:1/size:64/")
+            self.assertEqual(refused.returncode, 2, refused.stderr)
+            self.assertIn(f"is in use by echo-bench (PID {first.pid})", refused.stderr)
+            waited = self.bench(*pinning, "--benchmark_filter=^throughput/tcp/epoll-reactor/conns:1/size:64/")
+            self.assertEqual(waited.returncode, 0, waited.stderr)
+            self.assertIn("waiting for it", waited.stderr)
+            self.assertIsNotNone(first.poll(), "the second run measured while the first still ran")
+        finally:
+            if first.poll() is None:
+                first.kill()
+            first.communicate()
+        self.assertEqual(first.returncode, 0)
+
+    def test_a_cpu_hog_on_the_servers_cpu_marks_the_case_disturbed(self):
+        client, server = self.cpus_or_skip()
+        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                               preexec_fn=lambda: os.sched_setaffinity(0, {server}))
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "out.json")
+                done = self.bench(f"--client-cpus={client}", f"--server-cpus={server}",
+                                  "--benchmark_filter=^throughput/tcp/epoll-reactor/conns:16/size:64/",
+                                  f"--benchmark_out={out}")
+                self.assertEqual(done.returncode, 0, done.stderr)
+                with open(out, encoding="utf-8") as source:
+                    runs = [b for b in json.load(source)["benchmarks"] if b.get("run_type") == "iteration"]
+        finally:
+            hog.kill()
+            hog.wait()
+        self.assertEqual(len(runs), 1)
+        # The hog, runnable all along, gets its fair share of the server's CPU.
+        self.assertGreater(runs[0]["others_cpu"], 0.2)
+        self.assertEqual(runs[0]["disturbed"], 1)
+        self.assertEqual(runs[0]["disturbed_retries"], 2)
 
     def test_sigint_mid_case_leaves_no_server_and_no_temporary_file(self):
         with tempfile.TemporaryDirectory() as tmp:
