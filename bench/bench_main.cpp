@@ -394,6 +394,8 @@ int run_bench(int argc, char** argv) {
   if (remote_kind != "ssh" && !has_flag(app.remaining(), "--benchmark_list_tests")) {
     std::vector<int> cpus = placement.cpus.server;
     cpus.insert(cpus.end(), placement.cpus.client.begin(), placement.cpus.client.end());
+    std::sort(cpus.begin(), cpus.end());
+    cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());  // unpinned: both sides all
     settings.watched_cpus = cpus;
     try {
       cpu_locks.emplace(cpus, wait_for_lock);

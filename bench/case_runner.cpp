@@ -20,9 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The load generator's CPU over a window as a fraction of what its CPUs
-// could give; at or above settings.client_bound_at the case measured the
-// client as much as the server.
 // What other processes used of the watched CPUs over a window: the CPUs'
 // busy time minus the server's and echo-bench's own (cpu_disturbance.hpp).
 struct WindowWatch {
@@ -38,10 +35,14 @@ void add_disturbance(CaseResult& out, const WindowWatch& start, const WindowWatc
   if (settings.watched_cpus.empty()) return;
   const double others =
       others_cpu(end.busy_s - start.busy_s, server_cpu_s + (end.self_s - start.self_s), window_s);
+  const double resolution = others_cpu_resolution(settings.watched_cpus.size(), window_s);
   out.counters["others_cpu"] = others;
-  out.counters["disturbed"] = others > settings.disturbed_at ? 1 : 0;
+  out.counters["disturbed"] = others > settings.disturbed_at + resolution ? 1 : 0;
 }
 
+// The load generator's CPU over a window as a fraction of what its CPUs
+// could give; at or above settings.client_bound_at the case measured the
+// client as much as the server.
 void add_client_utilisation(CaseResult& out, double cpu_s, double window_s,
                             const RunSettings& settings) {
   const double util =
@@ -348,9 +349,13 @@ CaseResult run_case_once(const BenchCase& c, const RunSettings& settings) {
 CaseResult run_case(const BenchCase& c, const RunSettings& settings) {
   // A window another process shared is measured again, a fresh server and
   // all; if every attempt was disturbed, the last is kept, marked.
+  const auto disturbed = [](const CaseResult& result) {
+    const auto mark = result.counters.find("disturbed");
+    return result.ok && mark != result.counters.end() && mark->second > 0;
+  };
   CaseResult out = run_case_once(c, settings);
   unsigned retries = 0;
-  for (; out.ok && out.counters["disturbed"] > 0 && retries < settings.disturbed_retries; ++retries)
+  for (; disturbed(out) && retries < settings.disturbed_retries; ++retries)
     out = run_case_once(c, settings);
   if (out.counters.count("disturbed") != 0) out.counters["disturbed_retries"] = retries;
   return out;

@@ -28,7 +28,12 @@ double busy_seconds(const std::vector<int>& cpus) {
 }
 
 double others_cpu(double busy_s, double own_s, double window_s) {
-  return (busy_s - own_s) / std::max(window_s, 1e-9);
+  return std::max(0.0, (busy_s - own_s) / std::max(window_s, 1e-9));
+}
+
+double others_cpu_resolution(std::size_t cpus, double window_s) {
+  static const double tick_s = 1.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return 2.0 * tick_s * static_cast<double>(cpus) / std::max(window_s, 1e-9);
 }
 
 }  // namespace echo::bench

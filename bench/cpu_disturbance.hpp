@@ -8,10 +8,13 @@
 // repetition is run again, and if it stays disturbed it is marked so and
 // left out of every verdict.
 //
-// Resolution: /proc/stat counts in USER_HZ ticks (10 ms) per CPU, and the
-// server's CPU time of a threaded model is in ticks too, so a few hundredths
-// of a CPU either side of 0 is noise over a 0.5 s window, not a neighbour.
+// Resolution: /proc/stat counts in USER_HZ ticks (10 ms) per CPU, sampled
+// at the scheduler's tick, and the server's CPU time of a threaded model is
+// in ticks too: over a 0.5 s window on two CPUs, up to about a tenth of a
+// CPU either side of 0 was seen with nothing else running. A window is
+// disturbed only past the threshold plus that resolution.
 
+#include <cstddef>
 #include <vector>
 
 namespace echo::bench {
@@ -22,7 +25,11 @@ double busy_seconds(const std::vector<int>& cpus);
 
 /// The others' share over a window, as a fraction of one CPU: `busy_s`
 /// of the watched CPUs minus `own_s` (the server's and echo-bench's CPU
-/// time), over `window_s`.
+/// time), over `window_s`; below 0 (tick noise) it is 0.
 double others_cpu(double busy_s, double own_s, double window_s);
+
+/// What others_cpu cannot tell from 0 over a window of `window_s` on
+/// `cpus` CPUs: two ticks per CPU.
+double others_cpu_resolution(std::size_t cpus, double window_s);
 
 }  // namespace echo::bench
