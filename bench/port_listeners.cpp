@@ -1,10 +1,10 @@
 #include "port_listeners.hpp"
 
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -15,16 +15,17 @@ namespace {
 
 constexpr const char* kListenState = "0A";  // TCP_LISTEN in /proc/net/tcp's "st" column
 
-// Entries of a /proc directory that are numbers (PIDs, descriptors).
+// Entries of a /proc directory that are numbers (PIDs, descriptors); none
+// if it is gone (a process that exited meanwhile).
 std::vector<std::string> numeric_entries(const std::string& path) {
   std::vector<std::string> names;
-  DIR* directory = ::opendir(path.c_str());
-  if (directory == nullptr) return names;
-  while (const dirent* entry = ::readdir(directory)) {
-    const std::string name = entry->d_name;
-    if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) names.push_back(name);
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+    std::string name = entry.path().filename().string();
+    if (!name.empty() &&
+        std::all_of(name.begin(), name.end(), [](unsigned char c) { return c >= '0' && c <= '9'; }))
+      names.push_back(std::move(name));
   }
-  ::closedir(directory);
   return names;
 }
 
