@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <set>
+#include <string>
+#include <thread>
 
 #include "bench_case.hpp"
 #include "case_runner.hpp"
@@ -80,13 +83,21 @@ TEST(ProcessGroupUsage, PssCountsCopyOnWritePagesOnce) {
 
 // A process that exits while the harness reads its /proc files is a value
 // (nullopt), never an exception out of the case.
+// The child execs sleep first: a forked copy of this binary may run a
+// sanitizer's own thread beside its main one (TSan did, now and then).
 TEST(ProcStat, ReadsALiveProcessAndReturnsNothingForAGoneOne) {
   const pid_t child = ::fork();
   if (child == 0) {
-    ::pause();
-    ::_exit(0);
+    ::execl("/bin/sleep", "sleep", "60", static_cast<char*>(nullptr));
+    ::_exit(127);
   }
   ASSERT_GT(child, 0);
+  const std::string comm = "/proc/" + std::to_string(child) + "/comm";
+  const auto give_up = std::chrono::steady_clock::now() + 30s;  // a hang guard, not a speed
+  while (read_proc_file(comm).value_or("") != "sleep\n" &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(1ms);
+  }
   const auto live = read_proc_stat(child);
   ASSERT_TRUE(live.has_value());
   EXPECT_EQ(live->threads, 1u);
