@@ -31,6 +31,7 @@
 #include "buffered_file_reporter.hpp"
 #include "case_runner.hpp"
 #include "common/model_catalog.hpp"
+#include "cpu_cgroup.hpp"
 #include "cpu_locks.hpp"
 #include "cpu_split.hpp"
 #include "echo/finite_check.hpp"
@@ -454,6 +455,14 @@ int run_bench(int argc, char** argv) {
       {"disturbed_at",
        settings.watched_cpus.empty() ? "unwatched" : std::to_string(settings.disturbed_at)},
       {"server_extra_args", server_extra_args}};
+  {
+    // Where server CPU time comes from (cpu_cgroup.hpp): nanoseconds from a
+    // cgroup per server, or /proc where cgroups cannot be used. A remote
+    // run's server host says its own (remote_context, below).
+    std::string why_not;
+    context_extra["cpu_accounting"] = echo::bench::cpu_accounting_method(&why_not);
+    if (!why_not.empty()) context_extra["cpu_accounting_why"] = why_not;
+  }
   for (const BenchCase& bench_case : cases) {
     benchmark::RegisterBenchmark(bench_case.name().c_str(),
                                  [bench_case, settings](benchmark::State& state) {
@@ -482,7 +491,7 @@ int run_bench(int argc, char** argv) {
     }
   }
 
-  context_extra.insert(remote_context.begin(), remote_context.end());
+  for (const auto& [key, value] : remote_context) context_extra[key] = value;
   for (const auto& [key, value] : echo::bench::run_context(context_extra))
     benchmark::AddCustomContext(key, value);
 

@@ -101,8 +101,16 @@ void add_server_counters(CaseResult& out, const ProcessGroupUsage& start,
                          const ProcessGroupUsage& end, double items) {
   const double per_item = std::max(items, 1.0);
   out.counters["server_cpu_us_per_msg"] = (end.cpu_s - start.cpu_s) * 1e6 / per_item;
-  out.counters["server_ctx_switches_per_msg"] =
-      static_cast<double>(end.context_switches - start.context_switches) / per_item;
+  // Threads and children that exit within the window take their switches
+  // with them (see process_group_usage.hpp): never below zero.
+  const auto grown = [](std::uint64_t from, std::uint64_t to) {
+    return to > from ? static_cast<double>(to - from) : 0.0;
+  };
+  const double voluntary = grown(start.voluntary_switches, end.voluntary_switches);
+  const double involuntary = grown(start.involuntary_switches, end.involuntary_switches);
+  out.counters["server_ctx_switches_per_msg"] = (voluntary + involuntary) / per_item;
+  out.counters["server_voluntary_switches_per_msg"] = voluntary / per_item;
+  out.counters["server_involuntary_switches_per_msg"] = involuntary / per_item;
   out.counters["server_pss_mib"] = end.pss_mib;
   out.counters["server_threads"] = end.threads;
   out.counters["server_processes"] = end.processes;
@@ -147,10 +155,10 @@ CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
   LoadHooks hooks;
   hooks.on_measure_start = [&] {
     watch_start = WindowWatch::now(settings);
-    start = sample_process_group(server.pid());
+    start = server.usage();
   };
   hooks.on_measure_end = [&] {
-    end = sample_process_group(server.pid());
+    end = server.usage();
     watch_end = WindowWatch::now(settings);
   };
   const LoadResult r = run_load(config, nullptr, hooks);
@@ -181,13 +189,13 @@ CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
 }
 
 CaseResult run_idle(const BenchCase& c, const RunSettings& settings, const LaunchedServer& server) {
-  const ProcessGroupUsage baseline = sample_process_group(server.pid());
+  const ProcessGroupUsage baseline = server.usage();
   const auto budget = std::chrono::milliseconds(static_cast<long>(settings.idle_budget_s * 1000));
   IdleConnections idle = open_idle_connections(server.port(), c.connections, budget);
   std::this_thread::sleep_for(200ms);  // let the server settle (children scheduled, stacks touched)
-  const ProcessGroupUsage held = sample_process_group(server.pid());
+  const ProcessGroupUsage held = server.usage();
   std::this_thread::sleep_for(500ms);
-  const ProcessGroupUsage later = sample_process_group(server.pid());
+  const ProcessGroupUsage later = server.usage();
 
   CaseResult out;
   const auto connected = static_cast<double>(idle.sockets.size());
@@ -212,13 +220,13 @@ CaseResult run_idle(const BenchCase& c, const RunSettings& settings, const Launc
 CaseResult run_churn_case(const BenchCase& c, const RunSettings& settings,
                           const LaunchedServer& server) {
   const WindowWatch watch_start = WindowWatch::now(settings);
-  const ProcessGroupUsage start = sample_process_group(server.pid());
+  const ProcessGroupUsage start = server.usage();
   const double client_cpu_start = process_cpu_seconds();
   const ChurnResult churn =
       run_churn(server.port(), c.connections, c.size,
                 std::chrono::milliseconds(static_cast<long>(settings.duration_s * 1000)));
   const double client_cpu_s = process_cpu_seconds() - client_cpu_start;
-  const ProcessGroupUsage end = sample_process_group(server.pid());
+  const ProcessGroupUsage end = server.usage();
   const WindowWatch watch_end = WindowWatch::now(settings);
   CaseResult out;
   if (churn.mismatches > 0)
@@ -300,7 +308,7 @@ CaseResult run_slo_capacity(const BenchCase& c, const RunSettings& settings,
   const double util = client_util[found.first_failing > 0 ? found.first_failing : found.capacity];
   out.counters["client_cpu_util"] = util;
   out.counters["client_bound"] = util >= settings.client_bound_at ? 1 : 0;
-  const ProcessGroupUsage usage = sample_process_group(server.pid());
+  const ProcessGroupUsage usage = server.usage();
   out.counters["server_pss_mib"] = usage.pss_mib;
   out.counters["server_threads"] = usage.threads;
   out.counters["server_processes"] = usage.processes;

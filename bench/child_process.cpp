@@ -14,6 +14,22 @@
 #include <thread>
 
 namespace echo::bench {
+namespace {
+
+// Writes our own PID to a cgroup.procs; async-signal-safe (no allocation,
+// no stdio), for the child between fork and exec.
+bool join_cgroup(int procs_fd) {
+  char digits[24];
+  char* at = digits + sizeof digits;
+  for (auto pid = static_cast<unsigned long>(::getpid()); at == digits + sizeof digits || pid > 0;
+       pid /= 10) {
+    *--at = static_cast<char>('0' + pid % 10);
+  }
+  const auto length = static_cast<std::size_t>(digits + sizeof digits - at);
+  return ::write(procs_fd, at, length) == static_cast<ssize_t>(length);
+}
+
+}  // namespace
 
 pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd,
                     const SpawnOptions& options) {
@@ -29,6 +45,11 @@ pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd, int std
 
   const pid_t pid = ::fork();
   if (pid == 0) {
+    if (options.join_cgroup_fd >= 0 && !join_cgroup(options.join_cgroup_fd)) {
+      static const char message[] = "echo-bench: cannot join the server's cgroup\n";
+      (void)!::write(stderr_fd, message, sizeof message - 1);
+      ::_exit(126);
+    }
     // A program starts with nothing blocked and SIGPIPE at its default,
     // whatever the spawning thread had (echo-bench blocks SIGINT, SIGTERM
     // and SIGHUP for its clean-up, and ignores SIGPIPE): both survive exec,

@@ -23,6 +23,11 @@ struct SpawnOptions {
   /// process dies, even by SIGKILL (PR_SET_PDEATHSIG; 0: none). Spawn from a
   /// thread that lives as long as the child should (the main thread here).
   int parent_death_signal = SIGTERM;
+  /// A cgroup's cgroup.procs, open for writing (-1: none): the child joins
+  /// that group before anything else, so everything it starts is in it too.
+  /// A child that cannot join exits with status 126 instead of running
+  /// unmeasured.
+  int join_cgroup_fd = -1;
 };
 
 /// fork + exec `argv` (searching PATH) with standard output on `stdout_fd`

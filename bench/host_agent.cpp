@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cpu_cgroup.hpp"
 #include "echo/clock.hpp"
 #include "launched_server.hpp"
 #include "process_group_usage.hpp"
@@ -27,8 +28,9 @@ std::string status_text(std::optional<int> status) { return std::to_string(statu
 
 std::string usage_line(const ProcessGroupUsage& u) {
   char line[256];
-  std::snprintf(line, sizeof line, "usage %.9f %llu %.6f %.6f %u %u", u.cpu_s,
-                static_cast<unsigned long long>(u.context_switches), u.pss_mib, u.pss_anon_mib,
+  std::snprintf(line, sizeof line, "usage %.9f %llu %llu %.6f %.6f %u %u", u.cpu_s,
+                static_cast<unsigned long long>(u.voluntary_switches),
+                static_cast<unsigned long long>(u.involuntary_switches), u.pss_mib, u.pss_anon_mib,
                 u.threads, u.processes);
   return line;
 }
@@ -55,11 +57,17 @@ int run_host_agent(const AgentOptions& options) {
       char line[64];
       std::snprintf(line, sizeof line, "time %.9f", unix_time_s());
       std::cout << line << std::endl;
+    } else if (request == "cpu-accounting") {
+      // How this host measures a server's CPU (cpu_cgroup.hpp), for the context.
+      std::string why_not;
+      const std::string method = cpu_accounting_method(&why_not);
+      std::cout << "cpu-accounting " << method << (why_not.empty() ? "" : " ") << one_line(why_not)
+                << std::endl;
     } else if (request == "sample" && server) {
       if (const std::optional<int> status = server->wait_exit(std::chrono::milliseconds(0))) {
         std::cout << "exited " << *status << ' ' << one_line(server->error_output()) << std::endl;
       } else {
-        std::cout << usage_line(sample_process_group(server->pid())) << std::endl;
+        std::cout << usage_line(server->usage()) << std::endl;
       }
     } else if (request == "stop" && server) {
       // A server that already died reports how (wait_exit), not "stopped".

@@ -22,12 +22,19 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-SpawnOptions spawn_options(const LaunchOptions& options) {
+SpawnOptions spawn_options(const LaunchOptions& options, const CpuCgroup* cgroup) {
   SpawnOptions spawn;
   spawn.cpus = options.cpus;
   spawn.max_fds = options.max_fds;
   spawn.new_process_group = options.own_process_group;
+  if (cgroup) spawn.join_cgroup_fd = cgroup->procs_fd();
   return spawn;
+}
+
+// A cgroup for the server's CPU time, where asked for and possible (where
+// not, usage() reads /proc instead).
+std::unique_ptr<CpuCgroup> cgroup_for(const LaunchOptions& options) {
+  return options.cpu_cgroup ? CpuCgroup::make() : nullptr;
 }
 
 // The first of `listeners` that is not in process group `group`, if any.
@@ -79,9 +86,11 @@ LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   auto stderr_file = std::make_unique<CapturedOutput>();
   const int stderr_fd = stderr_file->fd();
-  LaunchedServer server(spawn_process(argv, pipe_fds[1], stderr_fd, spawn_options(options)),
-                        std::move(stderr_file), options.own_process_group);
-  remember_server(server.pid_);
+  auto cgroup = cgroup_for(options);
+  const pid_t pid =
+      spawn_process(argv, pipe_fds[1], stderr_fd, spawn_options(options, cgroup.get()));
+  LaunchedServer server(pid, std::move(stderr_file), std::move(cgroup), options.own_process_group);
+  remember_server(server.pid_, server.cgroup_ ? server.cgroup_->path() : "");
   ::close(pipe_fds[1]);
 
   static const std::regex ready("^listening on (\\S+):(\\d+)\n");
@@ -126,10 +135,11 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
   auto stderr_file = std::make_unique<CapturedOutput>();
   const int stderr_fd = stderr_file->fd();
   const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  LaunchedServer server(spawn_process({"/bin/sh", "-c", "exec " + command}, null_fd, stderr_fd,
-                                      spawn_options(options)),
-                        std::move(stderr_file), options.own_process_group);
-  remember_server(server.pid_);
+  auto cgroup = cgroup_for(options);
+  const pid_t pid = spawn_process({"/bin/sh", "-c", "exec " + command}, null_fd, stderr_fd,
+                                  spawn_options(options, cgroup.get()));
+  LaunchedServer server(pid, std::move(stderr_file), std::move(cgroup), options.own_process_group);
+  remember_server(server.pid_, server.cgroup_ ? server.cgroup_->path() : "");
   ::close(null_fd);
   server.port_ = port;
   // Ready when the port is in LISTEN while the shell's process is still
@@ -185,6 +195,7 @@ LaunchedServer::LaunchedServer(LaunchedServer&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       port_(other.port_),
       stderr_(std::move(other.stderr_)),
+      cgroup_(std::move(other.cgroup_)),
       own_group_(other.own_group_),
       stopped_(std::exchange(other.stopped_, true)),
       exit_status_(other.exit_status_) {}
@@ -218,6 +229,12 @@ std::optional<int> LaunchedServer::wait_exit(std::chrono::milliseconds timeout) 
     if (own_group_) ::killpg(pid_, SIGKILL);  // but what it left in its group
   }
   return exit_status_;
+}
+
+ProcessGroupUsage LaunchedServer::usage() const {
+  ProcessGroupUsage usage = sample_process_group(pid_);
+  if (cgroup_) usage.cpu_s = cgroup_->cpu_s();
+  return usage;
 }
 
 std::string LaunchedServer::error_output() const { return stderr_ ? stderr_->text() : ""; }

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "cpu_cgroup.hpp"
+#include "process_group_usage.hpp"
 
 namespace echo::bench {
 
@@ -27,6 +29,9 @@ struct LaunchOptions {
   /// would start it (the tests, which check what the server does to its own
   /// children).
   bool own_process_group = true;
+  /// Count its CPU in a cgroup of its own (cpu_cgroup.hpp) where this
+  /// machine allows; false: always from /proc (what the tests compare).
+  bool cpu_cgroup = true;
 };
 
 /// A server that never became ready: it exited, printed no ready line, or
@@ -68,13 +73,26 @@ class LaunchedServer {
   /// What the server wrote to standard error.
   [[nodiscard]] std::string error_output() const;
 
+  /// What it costs now (process_group_usage.hpp), with its CPU time from its
+  /// cgroup when it has one.
+  [[nodiscard]] ProcessGroupUsage usage() const;
+  /// "cgroup-cpuacct" or "proc": where usage() takes the CPU time from.
+  [[nodiscard]] const char* cpu_accounting() const { return cgroup_ ? "cgroup-cpuacct" : "proc"; }
+  /// Its cgroup's directory; empty without one.
+  [[nodiscard]] std::string cgroup_path() const { return cgroup_ ? cgroup_->path() : ""; }
+
  private:
-  LaunchedServer(pid_t pid, std::unique_ptr<CapturedOutput> stderr_file, bool own_group)
-      : pid_(pid), stderr_(std::move(stderr_file)), own_group_(own_group) {}
+  LaunchedServer(pid_t pid, std::unique_ptr<CapturedOutput> stderr_file,
+                 std::unique_ptr<CpuCgroup> cgroup, bool own_group)
+      : pid_(pid),
+        stderr_(std::move(stderr_file)),
+        cgroup_(std::move(cgroup)),
+        own_group_(own_group) {}
 
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::unique_ptr<CapturedOutput> stderr_;  // what it wrote to standard error
+  std::unique_ptr<CpuCgroup> cgroup_;       // null: CPU from /proc; removed after the server
   bool own_group_ = true;
   bool stopped_ = false;
   std::optional<int> exit_status_;  // once wait_exit() has reaped it

@@ -9,10 +9,11 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <set>
+#include <string>
 #include <thread>
 
 #include "child_process.hpp"
+#include "cpu_cgroup.hpp"
 
 namespace echo::bench {
 namespace {
@@ -22,8 +23,8 @@ std::mutex& registry_mutex() {
   return mutex;
 }
 
-std::set<pid_t>& registry() {  // the servers' process groups
-  static std::set<pid_t> groups;
+std::map<pid_t, std::string>& registry() {  // the servers' process groups, and cgroups
+  static std::map<pid_t, std::string> groups;
   return groups;
 }
 
@@ -46,9 +47,12 @@ sigset_t stop_signals() {
 
 [[noreturn]] void stop_everything(int signal) {
   std::lock_guard lock(registry_mutex());
-  for (const pid_t group : registry()) {
+  for (const auto& [group, cgroup] : registry()) {
     ::killpg(group, SIGKILL);
     ::waitpid(group, nullptr, 0);  // the leader is our child
+  }
+  for (const auto& [group, cgroup] : registry()) {
+    if (!cgroup.empty()) remove_cgroup(cgroup);
   }
   for (const auto& [owner, left] : leftovers()) {
     if (left.group > 0) {
@@ -74,9 +78,9 @@ sigset_t stop_signals() {
 
 }  // namespace
 
-void remember_server(pid_t group) {
+void remember_server(pid_t group, const std::string& cgroup) {
   std::lock_guard lock(registry_mutex());
-  registry().insert(group);
+  registry()[group] = cgroup;
 }
 
 void forget_server(pid_t group) {

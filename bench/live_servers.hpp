@@ -11,8 +11,9 @@
 
 namespace echo::bench {
 
-/// LaunchedServer records each group it starts, and forgets it once stopped.
-void remember_server(pid_t group);
+/// LaunchedServer records each group it starts, with the cgroup it measures
+/// it in (empty: none), and forgets it once stopped.
+void remember_server(pid_t group, const std::string& cgroup);
 void forget_server(pid_t group);
 
 /// What else a signal must not leave behind (echo-bench --remote): a process
@@ -29,7 +30,8 @@ void forget_leftovers(const void* owner);
 
 /// Call first in main, before any thread exists: blocks SIGINT, SIGTERM and
 /// SIGHUP in every thread and watches for them on one thread of its own. On
-/// one, every remembered group is killed and reaped, and the process exits with 128 + the signal.
+/// one, every remembered group is killed and reaped, its cgroup removed, and
+/// the process exits with 128 + the signal.
 /// The returned object's destructor stops and joins the watcher.
 class SignalCleanup {
  public:

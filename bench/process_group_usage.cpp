@@ -1,5 +1,7 @@
 #include "process_group_usage.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
@@ -21,19 +23,31 @@ std::uint64_t field_value(const std::filesystem::path& file, const std::string& 
   return 0;
 }
 
-// CPU of one process plus the children it has reaped. /proc/PID/stat counts
-// in whole clock ticks (10 ms), rounded down per process: summed over
-// hundreds of forked children that each ran a few milliseconds, that loses
-// most of the time. schedstat counts in nanoseconds, but only for the leader
-// thread, missing threads that have exited. So each process counts the larger
-// of the two: exact for single-threaded children, complete (within one tick)
-// for threaded servers.
-double process_cpu_seconds(const std::filesystem::path& dir, const ProcStat& stat) {
+// CPU of one process (every thread, live or exited, in nanoseconds: its
+// process CPU clock) plus the children it has reaped (cutime + cstime, whole
+// clock ticks). /proc/PID/stat's own utime + stime would round the process
+// to whole ticks (10 ms), which over hundreds of forked children that each
+// ran a few milliseconds loses most of the time. A process that exits
+// before its clock is read counts its ticks.
+double process_cpu_seconds(pid_t pid, const ProcStat& stat) {
   double own = stat.cpu_s;
-  std::istringstream schedstat(read_proc_file(dir / "schedstat").value_or(""));
-  double leader_ns = 0;
-  if (schedstat >> leader_ns) own = std::max(own, leader_ns / 1e9);
+  clockid_t clock{};
+  timespec spent{};
+  if (::clock_getcpuclockid(pid, &clock) == 0 && ::clock_gettime(clock, &spent) == 0) {
+    own = static_cast<double>(spent.tv_sec) + static_cast<double>(spent.tv_nsec) / 1e9;
+  }
   return own + stat.reaped_children_cpu_s;
+}
+
+// /proc/PID/status counts one thread's switches (the leader's): a threaded
+// server's are the sum over its tasks.
+void add_context_switches(const std::filesystem::path& process, ProcessGroupUsage& usage) {
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator(process / "task", error)) {
+    const auto status = task.path() / "status";
+    usage.voluntary_switches += field_value(status, "voluntary_ctxt_switches:");
+    usage.involuntary_switches += field_value(status, "nonvoluntary_ctxt_switches:");
+  }
 }
 
 }  // namespace
@@ -44,16 +58,16 @@ ProcessGroupUsage sample_process_group(pid_t pgid) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const auto stat = read_proc_stat(static_cast<pid_t>(std::stol(name)));
+    const auto pid = static_cast<pid_t>(std::stol(name));
+    const auto stat = read_proc_stat(pid);
     if (!stat || stat->process_group != pgid) continue;
-    usage.cpu_s += process_cpu_seconds(entry.path(), *stat);
+    usage.cpu_s += process_cpu_seconds(pid, *stat);
     usage.threads += stat->threads;
     usage.processes += 1;
     const auto rollup = entry.path() / "smaps_rollup";
     usage.pss_mib += static_cast<double>(field_value(rollup, "Pss:")) / 1024.0;
     usage.pss_anon_mib += static_cast<double>(field_value(rollup, "Pss_Anon:")) / 1024.0;
-    usage.context_switches += field_value(entry.path() / "status", "voluntary_ctxt_switches:") +
-                              field_value(entry.path() / "status", "nonvoluntary_ctxt_switches:");
+    add_context_switches(entry.path(), usage);
   }
   return usage;
 }

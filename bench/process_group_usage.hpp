@@ -2,14 +2,18 @@
 // What a server costs the machine, summed over its whole process group (the
 // server and every child it forked), read from /proc.
 //
-// - CPU: user+system time of every live member, plus the time of children
-//   they already reaped (cutime/cstime), so short-lived forked children that
-//   came and went are counted too. Single-threaded members are read with
-//   nanosecond precision, so many small children do not round down to zero.
+// - CPU (the /proc route, used where the server has no cgroup of its own,
+//   see cpu_cgroup.hpp): each live member's process CPU clock (nanoseconds,
+//   threads that have exited included), plus the time of children it already
+//   reaped (cutime/cstime: one sum per member, in whole clock ticks), so
+//   short-lived forked children that came and went are counted too.
 // - Memory: PSS (proportional set size, from smaps_rollup): a page shared by
 //   N processes counts 1/N in each, so the copy-on-write pages of forked
 //   children are not counted N times, as RSS would.
-// - Context switches: voluntary + involuntary of the live members.
+// - Context switches of the live members' live threads: voluntary (the
+//   server waited, for input or a lock) and involuntary (the scheduler took
+//   its CPU away). Threads and children that have exited take theirs with
+//   them (Linux keeps no such sum for another process).
 
 #include <sys/types.h>
 
@@ -28,7 +32,8 @@ struct ProcessGroupUsage {
   double pss_anon_mib = 0;
   unsigned threads = 0;
   unsigned processes = 0;
-  std::uint64_t context_switches = 0;
+  std::uint64_t voluntary_switches = 0;
+  std::uint64_t involuntary_switches = 0;
 };
 
 /// One sample of process group `pgid`. Members that exit while it is being

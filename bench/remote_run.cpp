@@ -66,8 +66,8 @@ ServerSample sample_server(AgentChannel& agent, const std::string& host) {
   words >> kind;
   if (kind == "usage") {
     ProcessGroupUsage& u = sample.usage;
-    words >> u.cpu_s >> u.context_switches >> u.pss_mib >> u.pss_anon_mib >> u.threads >>
-        u.processes;
+    words >> u.cpu_s >> u.voluntary_switches >> u.involuntary_switches >> u.pss_mib >>
+        u.pss_anon_mib >> u.threads >> u.processes;
     if (words) return sample;
   } else if (kind == "exited") {
     int status = 0;
@@ -199,6 +199,19 @@ std::map<std::string, std::string> RemoteRun::context(double window_s) const {
     context[key + "_clock_offset"] = text;
     if (std::string why = clock_offset_refusal(loads_[i]->name(), clock, window_s); !why.empty())
       throw std::runtime_error(why);
+  }
+  {
+    // The server's CPU is measured on its own host, as that host allows.
+    AgentChannel agent(*server_, {on_host(settings_.echo_bench), "--agent"});
+    std::istringstream answer(agent.request("cpu-accounting"));
+    std::string kind, method, why_not;
+    answer >> kind >> method;
+    std::getline(answer >> std::ws, why_not);
+    if (kind != "cpu-accounting" || method.empty())
+      throw std::runtime_error("the agent on " + server_->name() +
+                               " did not say how it measures CPU");
+    context["cpu_accounting"] = method;
+    if (!why_not.empty()) context["cpu_accounting_why"] = why_not;
   }
   return context;
 }

@@ -8,12 +8,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bench_case.hpp"
 #include "case_runner.hpp"
+#include "cpu_cgroup.hpp"
 #include "launched_server.hpp"
 #include "proc_stat.hpp"
 #include "process_group_usage.hpp"
@@ -44,15 +47,39 @@ double burner_own_cpu_s(const LaunchedServer& burner) {
   return std::stod(said.substr(at + 10));
 }
 
-// Within two clock ticks (the reaped child's time comes from /proc in
-// ticks) plus 5%.
-void expect_matches_own_figure(double sampled_s, double own_s) {
-  EXPECT_NEAR(sampled_s, own_s, 0.02 + 0.05 * own_s) << "own figure " << own_s << " s";
-}
+// Both routes to a server's CPU time, each against the stand-in's own
+// figures: its cgroup (cpuacct.usage, nanoseconds, every task that ever ran
+// in it) and /proc (process CPU clocks in nanoseconds, plus reaped children
+// in whole ticks).
+class ServerCpu : public ::testing::TestWithParam<bool> {  // true: the cgroup
+ protected:
+  void SetUp() override {
+    std::string why_not;
+    if (GetParam() && !CpuCgroup::make(&why_not)) GTEST_SKIP() << "no cgroup here: " << why_not;
+  }
 
-TEST(ProcessGroupUsage, CountsCpuOfLiveAndReapedChildrenAsTheyCountedThemselves) {
-  LaunchedServer burner = LaunchedServer::start({ECHO_CPU_BURNER_PATH}, {});
-  const ProcessGroupUsage usage = sample_process_group(burner.pid());
+  [[nodiscard]] LaunchedServer start_burner(const std::string& mode) const {
+    LaunchOptions options;
+    options.cpu_cgroup = GetParam();
+    std::vector<std::string> argv = {ECHO_CPU_BURNER_PATH};
+    if (!mode.empty()) argv.push_back(mode);
+    LaunchedServer burner = LaunchedServer::start(argv, options);
+    EXPECT_STREQ(burner.cpu_accounting(), GetParam() ? "cgroup-cpuacct" : "proc");
+    return burner;
+  }
+
+  // The cgroup within 2% (and 1 ms: the stand-in's last words are written
+  // after it read its clock); /proc within two clock ticks (a reaped child's
+  // time comes in ticks) plus 5%.
+  void expect_matches_own_figure(double sampled_s, double own_s) const {
+    const double tolerance = GetParam() ? 0.001 + 0.02 * own_s : 0.02 + 0.05 * own_s;
+    EXPECT_NEAR(sampled_s, own_s, tolerance) << "own figure " << own_s << " s";
+  }
+};
+
+TEST_P(ServerCpu, CountsLiveAndReapedChildrenAsTheyCountedThemselves) {
+  LaunchedServer burner = start_burner("");
+  const ProcessGroupUsage usage = burner.usage();
   EXPECT_EQ(usage.processes, 2u);  // the parent and live child B
   const double own_s = burner_own_cpu_s(burner);
   EXPECT_GE(own_s, 0.8);  // 300 + 300 + 200 ms burnt, at least
@@ -60,9 +87,9 @@ TEST(ProcessGroupUsage, CountsCpuOfLiveAndReapedChildrenAsTheyCountedThemselves)
   EXPECT_EQ(burner.stop(), 0);
 }
 
-TEST(ProcessGroupUsage, CountsManySmallChildrenThatEachRanLessThanATick) {
-  LaunchedServer burner = LaunchedServer::start({ECHO_CPU_BURNER_PATH, "many"}, {});
-  const ProcessGroupUsage usage = sample_process_group(burner.pid());
+TEST_P(ServerCpu, CountsManySmallChildrenThatEachRanLessThanATick) {
+  LaunchedServer burner = start_burner("many");
+  const ProcessGroupUsage usage = burner.usage();
   EXPECT_EQ(usage.processes, 51u);
   // At least 50 x 4 ms; rounding each child down to whole 10 ms ticks would
   // report about zero.
@@ -72,9 +99,40 @@ TEST(ProcessGroupUsage, CountsManySmallChildrenThatEachRanLessThanATick) {
   EXPECT_EQ(burner.stop(), 0);
 }
 
+TEST_P(ServerCpu, CountsThreadsThatHaveExited) {
+  LaunchedServer burner = start_burner("threads");
+  const ProcessGroupUsage usage = burner.usage();
+  EXPECT_EQ(usage.threads, 2u);  // the main thread and the one that stays
+  const double own_s = burner_own_cpu_s(burner);
+  EXPECT_GE(own_s, 0.5);  // 5 x 100 ms, 4 of them in threads that are gone
+  expect_matches_own_figure(usage.cpu_s, own_s);
+  EXPECT_EQ(burner.stop(), 0);
+}
+
+TEST_P(ServerCpu, LeavesNoCgroupBehind) {
+  std::string group;
+  {
+    LaunchedServer burner = start_burner("many");
+    group = burner.cgroup_path();
+    EXPECT_EQ(group.empty(), !GetParam());
+    if (!group.empty()) {
+      EXPECT_TRUE(std::filesystem::is_directory(group));
+    }
+    EXPECT_EQ(burner.stop(), 0);
+  }
+  if (!group.empty()) {
+    EXPECT_FALSE(std::filesystem::exists(group)) << group;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(BothRoutes, ServerCpu, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& route) {
+                           return std::string(route.param ? "Cgroup" : "Proc");
+                         });
+
 TEST(ProcessGroupUsage, PssCountsCopyOnWritePagesOnce) {
   LaunchedServer burner = LaunchedServer::start({ECHO_CPU_BURNER_PATH}, {});
-  const ProcessGroupUsage usage = sample_process_group(burner.pid());
+  const ProcessGroupUsage usage = burner.usage();
   // 64 MiB shared by two processes: RSS would add up to ~128 MiB.
   EXPECT_GT(usage.pss_mib, 60.0);
   EXPECT_LT(usage.pss_mib, 80.0);
@@ -155,9 +213,13 @@ TEST_P(QuickCase, ProducesEveryCounterWithSaneValues) {
   for (const char* name :
        {"msgs_per_s", "bytes_per_s", "p50_us", "p99_us", "p999_us", "max_us",
         "server_cpu_us_per_msg", "client_cpu_us_per_msg", "server_pss_mib", "server_threads",
-        "server_processes", "server_ctx_switches_per_msg", "errors", "mismatches", "connected"}) {
+        "server_processes", "server_ctx_switches_per_msg", "server_voluntary_switches_per_msg",
+        "server_involuntary_switches_per_msg", "errors", "mismatches", "connected"}) {
     EXPECT_TRUE(c.count(name)) << name;
   }
+  EXPECT_DOUBLE_EQ(
+      c.at("server_ctx_switches_per_msg"),
+      c.at("server_voluntary_switches_per_msg") + c.at("server_involuntary_switches_per_msg"));
   EXPECT_GT(c.at("msgs_per_s"), 0);
   EXPECT_LE(c.at("p50_us"), c.at("p99_us"));
   EXPECT_LE(c.at("p99_us"), c.at("max_us"));

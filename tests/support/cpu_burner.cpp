@@ -11,6 +11,10 @@
 // tick) and stay alive until SIGTERM, which per-process rounding to whole
 // ticks would all but lose.
 //
+// `cpu_burner threads`: 4 threads each burn 100 ms and exit (joined) and a
+// fifth stays alive after burning 100 ms; time of threads that exited is
+// what per-thread readings of /proc lose.
+//
 // `cpu_burner`: it touches 64 MiB, then forks child A (burns 300 ms of CPU
 // and exits; the parent reaps it) and child B (burns 300 ms and stays alive,
 // sharing the 64 MiB copy-on-write), burns 200 ms itself, prints the ready
@@ -25,6 +29,7 @@
 
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -92,6 +97,38 @@ int many_small_children(const sigset_t& term, int pipe_fds[2]) {
   return 0;
 }
 
+double thread_cpu_s() {
+  timespec now{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+int threads_that_exit(const sigset_t& term) {  // SIGTERM stays blocked in every thread
+  const auto burn_100_ms = [] {
+    const double until = thread_cpu_s() + 0.1;
+    while (thread_cpu_s() < until) {
+    }
+  };
+  std::vector<std::thread> finished;
+  for (int i = 0; i < 4; ++i) finished.emplace_back(burn_100_ms);
+  for (std::thread& thread : finished) thread.join();
+  int burnt[2], release[2];  // pipes: "done burning", then "stop"
+  if (::pipe(burnt) != 0 || ::pipe(release) != 0) return 2;
+  std::thread staying([&] {
+    burn_100_ms();
+    char byte = 1;
+    if (::write(burnt[1], &byte, 1) != 1 || ::read(release[0], &byte, 1) != 1) ::_exit(3);
+  });
+  char byte = 0;
+  if (::read(burnt[0], &byte, 1) != 1) return 2;
+  announce(0);  // the process clock holds every thread, those that exited too
+  int signal_number;
+  ::sigwait(&term, &signal_number);
+  if (::write(release[1], &byte, 1) != 1) return 2;
+  staying.join();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,6 +139,7 @@ int main(int argc, char** argv) {
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) return 2;
   if (argc > 1 && std::string(argv[1]) == "many") return many_small_children(term, pipe_fds);
+  if (argc > 1 && std::string(argv[1]) == "threads") return threads_that_exit(term);
 
   std::vector<char> memory(64 << 20);
   for (std::size_t i = 0; i < memory.size(); i += 4096) memory[i] = 1;

@@ -164,7 +164,7 @@ def write_claims(claims: list[dict[str, Any]], path: str, context: dict[str, Any
                            "min_repetitions": MIN_REPETITIONS},
                 "context": {k: context[k] for k in ("git_commit", "matrix", "pinning", "server_cpus", "client_cpus",
                                                     "server_threads", "client_threads", "repetitions",
-                                                    "slo_p99_us", "date") if k in context},
+                                                    "slo_p99_us", "cpu_accounting", "date") if k in context},
                 "claims": published(claims)}
     with output_file(path) as out:
         json.dump(document, out, indent=2, sort_keys=False, allow_nan=False)

@@ -1,7 +1,7 @@
 """echo-bench never turns a broken run into a clean one: a filter that
 matches nothing, a server that exits at once and one that daemonises are
-failures with exit 1, and SIGINT mid-case leaves no server process and no
-temporary file. Needs the built echo-bench (ECHO_BENCH, from CTest)."""
+failures with exit 1, and SIGINT mid-case leaves no server process, no
+temporary file and no cgroup. Needs the built echo-bench (ECHO_BENCH, from CTest)."""
 
 import json
 import os
@@ -42,6 +42,26 @@ def running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def cpuacct_group(pid: int) -> str:
+    """The directory of process `pid`'s cgroup v1 cpuacct group, if it is in
+    one of echo-bench's own (echo-bench.PID.N); "" otherwise."""
+    mount = ""
+    with open("/proc/self/mounts", encoding="utf-8") as mounts:
+        for line in mounts:
+            _, point, kind, options = line.split()[:4]
+            if kind == "cgroup" and "cpuacct" in options.split(","):
+                mount = point
+    try:
+        with open(f"/proc/{pid}/cgroup", encoding="utf-8") as groups:
+            for line in groups:
+                _, controllers, path = line.rstrip("\n").split(":", 2)
+                if mount and "cpuacct" in controllers.split(",") and "/echo-bench." in path:
+                    return mount + path
+    except OSError:
+        pass
+    return ""
 
 
 def long_case_with_its_servers(**popen: object) -> tuple[subprocess.Popen, list[int]]:
@@ -129,6 +149,7 @@ class BrokenRuns(unittest.TestCase):
                                                         stderr=subprocess.DEVNULL)
             try:
                 self.assertTrue(servers, "echo-bench started no server")
+                groups = [g for g in map(cpuacct_group, servers) if g]
             finally:
                 bench.kill()
                 bench.wait()
@@ -140,6 +161,11 @@ class BrokenRuns(unittest.TestCase):
             for pid in servers:
                 self.assertFalse(running(pid), f"server {pid} outlived a SIGKILLed echo-bench")
             self.assertEqual(os.listdir(tmp), [], "a SIGKILLed echo-bench left temporary files")
+            # Its servers' cgroups outlive it, empty, until the next run
+            # removes them (one that matches no case is enough).
+            self.bench("--benchmark_filter=^nothing$")
+            for group in groups:
+                self.assertFalse(os.path.exists(group), f"{group} outlived the next run")
 
     def test_a_daemonising_server_is_refused_naming_the_problem(self):
         # setsid -f leaves the process group at once; timeout ends the
@@ -228,6 +254,7 @@ class BrokenRuns(unittest.TestCase):
                                                         text=True)
             try:
                 self.assertTrue(servers, "echo-bench started no server")
+                groups = [g for g in map(cpuacct_group, servers) if g]
                 time.sleep(0.5)
                 bench.send_signal(signal.SIGINT)
                 _, err = bench.communicate(timeout=20)
@@ -241,6 +268,8 @@ class BrokenRuns(unittest.TestCase):
                 with self.assertRaises(ProcessLookupError):  # nor anything in its group
                     os.killpg(pid, 0)
             self.assertEqual(os.listdir(tmp), [])
+            for group in groups:  # the cgroup it measured the server's CPU in
+                self.assertFalse(os.path.exists(group), f"{group} outlived echo-bench")
 
 
 if __name__ == "__main__":

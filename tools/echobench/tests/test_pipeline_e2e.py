@@ -63,6 +63,7 @@ class QuickPipeline(unittest.TestCase):
         self.assertIn(memory["verdict"], ("winner", "tie"))
         self.assertTrue(leaders and leaders <= {"thread-pool", "epoll-reactor"}, memory)
         self.assertEqual(document["context"]["pinning"], "split")
+        self.assertIn(document["context"]["cpu_accounting"], ("cgroup-cpuacct", "proc"))
 
 
 @unittest.skipUnless(BENCH and os.access(BENCH, os.X_OK), "ECHO_BENCH (the built echo-bench) not given")

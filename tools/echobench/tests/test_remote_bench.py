@@ -80,6 +80,11 @@ class RemoteBench(unittest.TestCase):
         context = report["context"]
         self.assertEqual((context["remote"], context["server_addr"], context["load_hosts"]), ("netns", "10.86.2.1", "2"))
         self.assertIn("ms +/-", context["load_host_2_clock_offset"])
+        # Said by the server host's agent. `ip netns exec` mounts a /sys of
+        # the namespace's own, without the cgroup mounts: /proc there, and why.
+        self.assertIn(context["cpu_accounting"], ("cgroup-cpuacct", "proc"))
+        if context["cpu_accounting"] == "proc":
+            self.assertIn("cgroup", context["cpu_accounting_why"])
         cases = report["benchmarks"]
         self.assertEqual(len(cases), 2)
         for case in cases:
