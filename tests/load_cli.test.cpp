@@ -162,13 +162,14 @@ TEST(EchoLoadCli, JsonIntervalsCutTheWindowAndAddUpToTheRun) {
 TEST(EchoLoadCli, ASlowFirstEchoFailsPastTheRampUpTimeoutAndIsNeverMeasured) {
   FakeTcpServer server({.first_echo_delay = 3s});
   const std::string port = std::to_string(server.port());
-  const CommandResult late =
-      run_load({"--port", port, "-c", "1", "-d", "0.5", "--ramp-up-timeout", "1", "--format", "json"});
+  const CommandResult late = run_load(
+      {"--port", port, "-c", "1", "-d", "0.5", "--ramp-up-timeout", "1", "--format", "json"});
   EXPECT_EQ(late.exit_code, 1) << late.err;
   EXPECT_NE(late.err.find("ramp-up"), std::string::npos) << late.err;
   EXPECT_NE(late.err.find("--ramp-up-timeout"), std::string::npos) << late.err;
 
-  const CommandResult waited = run_load({"--port", port, "-c", "1", "-d", "0.5", "--format", "json"});
+  const CommandResult waited =
+      run_load({"--port", port, "-c", "1", "-d", "0.5", "--format", "json"});
   ASSERT_EQ(waited.exit_code, 0) << waited.err;
   const auto result = nlohmann::json::parse(waited.out);
   EXPECT_GE(result["ramp_up_s"].get<double>(), 3.0);
