@@ -58,6 +58,7 @@ std::vector<std::uint64_t> listening_sockets(std::uint16_t port) {
 
 std::vector<pid_t> processes_holding(const std::vector<std::uint64_t>& sockets) {
   std::vector<std::string> wanted;
+  wanted.reserve(sockets.size());
   for (const std::uint64_t inode : sockets)
     wanted.push_back("socket:[" + std::to_string(inode) + "]");
   std::vector<pid_t> holders;
@@ -65,7 +66,8 @@ std::vector<pid_t> processes_holding(const std::vector<std::uint64_t>& sockets) 
     const std::string fd_dir = "/proc/" + pid + "/fd";
     for (const std::string& fd : numeric_entries(fd_dir)) {
       std::array<char, 64> target{};
-      const std::string link = fd_dir + "/" + fd;
+      std::string link = fd_dir;
+      link.append("/").append(fd);
       const ssize_t length = ::readlink(link.c_str(), target.data(), target.size() - 1);
       if (length <= 0) continue;
       if (std::find(wanted.begin(), wanted.end(),

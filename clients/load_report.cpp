@@ -170,8 +170,12 @@ std::vector<std::string> failure_reasons(const LoadResult& r) {
     why.push_back(std::to_string(r.totals.errors.total()) +
                   " connection error(s); first: " + r.totals.first_error);
   }
+  // A window that measured nothing has no rate and no latency to give.
+  if (why.empty() && r.totals.messages == 0) why.push_back("no message was answered in the window");
   return why;
 }
+
+bool LoadResult::ok() const { return failure_reasons(*this).empty(); }
 
 void write_text(std::ostream& out, const LoadResult& r) {
   const LoadConfig& c = r.config;

@@ -7,8 +7,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <sstream>
+#include <string>
+
 #include "load_engine.hpp"
 #include "load_report.hpp"
+#include "load_summary.hpp"
 #include "support/fake_servers.hpp"
 
 namespace echo::testing {
@@ -390,6 +394,62 @@ TEST(EchoLoad, OpenLoopAgainstAHealthyServerLeavesNothingUnanswered) {
   ASSERT_TRUE(result.ok()) << result.totals.first_error;
   EXPECT_EQ(result.totals.unanswered, 0u);
   EXPECT_NEAR(result.msgs_per_s(), 20000.0, 1000.0);
+}
+
+// A case's counters come from one summary of echo-load's result, whether
+// the run was in echo-bench (summarize) or on a load host, read back from
+// the JSON it printed (read_load_json): both routes must agree exactly.
+std::string json_of(const LoadResult& result) {
+  RunInfo info;
+  info.failures = failure_reasons(result);
+  std::ostringstream out;
+  write_json(out, &result, info);
+  return out.str();
+}
+
+TEST(LoadSummary, TheJsonGivesTheSameSummaryAsTheRunItself) {
+  FakeTcpServer server({});
+  LoadConfig config = config_for(server.port());
+  config.duration_s = 0.3;
+  config.connections = 4;
+  const LoadResult result = run_load(config);
+  ASSERT_TRUE(result.ok()) << result.totals.first_error;
+  const LoadSummary here = summarize(result);
+  EXPECT_EQ(here.messages, result.totals.messages);
+  EXPECT_EQ(read_load_json(json_of(result)), here);
+}
+
+TEST(LoadSummary, AFailedRunCarriesItsReasonsBothWays) {
+  std::uint16_t port = 0;
+  {
+    FakeUdpServer gone(/*drop_every=*/1000000);  // take a port, then free it
+    port = gone.port();
+  }
+  LoadConfig config = config_for(port);
+  config.udp = true;
+  config.duration_s = 0.2;
+  config.udp_timeout_s = 0.05;
+  const LoadResult result = run_load(config);
+  const LoadSummary here = summarize(result);
+  EXPECT_FALSE(here.failures.empty());
+  EXPECT_EQ(read_load_json(json_of(result)), here);
+}
+
+TEST(LoadSummary, AMissingKeyIsAnErrorNamingIt) {
+  FakeTcpServer server({});
+  LoadConfig config = config_for(server.port());
+  config.duration_s = 0.2;
+  std::string json = json_of(run_load(config));
+  const auto at = json.find("\"lost\"");
+  ASSERT_NE(at, std::string::npos);
+  json.replace(at, 6, "\"lots\"");
+  try {
+    (void)read_load_json(json);
+    ADD_FAILURE() << "a JSON without 'lost' was read";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("'lost'"), std::string::npos) << error.what();
+  }
+  EXPECT_THROW((void)read_load_json("not json"), std::runtime_error);
 }
 
 }  // namespace

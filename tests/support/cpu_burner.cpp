@@ -110,6 +110,7 @@ int threads_that_exit(const sigset_t& term) {  // SIGTERM stays blocked in every
     }
   };
   std::vector<std::thread> finished;
+  finished.reserve(4);
   for (int i = 0; i < 4; ++i) finished.emplace_back(burn_100_ms);
   for (std::thread& thread : finished) thread.join();
   int burnt[2], release[2];  // pipes: "done burning", then "stop"

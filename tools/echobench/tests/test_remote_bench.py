@@ -198,9 +198,11 @@ class RemoteBench(unittest.TestCase):
                                   "--server-host", "echo-server", "--load-hosts", "echo-load-1,echo-load-2",
                                   "--remote", "netns"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
-        while not namespace_pids("echo-load-2") and time.monotonic() < deadline:  # the load is running
-            time.sleep(0.05)
-        self.assertTrue(namespace_pids("echo-load-2"), "the load never started")
+        while not namespace_pids("echo-load-2") and time.monotonic() < deadline and bench.poll() is None:
+            time.sleep(0.05)  # until the load is running
+        if not namespace_pids("echo-load-2"):
+            bench.kill()
+            self.fail(f"the load never started; echo-bench said: {bench.communicate()[1]}")
         bench.send_signal(2)
         _, stderr = bench.communicate(timeout=60)
         self.assertEqual(bench.returncode, 130, stderr)
