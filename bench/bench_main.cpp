@@ -9,6 +9,7 @@
 
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -30,6 +31,7 @@
 #include "bench_context.hpp"
 #include "buffered_file_reporter.hpp"
 #include "case_runner.hpp"
+#include "case_spec.hpp"
 #include "common/model_catalog.hpp"
 #include "cpu_cgroup.hpp"
 #include "cpu_locks.hpp"
@@ -218,6 +220,7 @@ std::vector<std::string> split_commas(const std::string& text) {
 
 int run_bench(int argc, char** argv) {
   std::string matrix = "default";
+  std::vector<std::string> case_specs;
   std::vector<std::string> custom_specs;
   std::string server_cpus, client_cpus;
   bool unpinned = false;
@@ -233,6 +236,18 @@ int run_bench(int argc, char** argv) {
   app.add_option("--matrix", matrix, "quick (CI, <60 s), default (<8 min) or full")
       ->check(CLI::IsMember({"quick", "default", "full"}))
       ->capture_default_str();
+  app.add_option("--case", case_specs,
+                 "Run this case instead of a matrix (repeatable), named as echo-bench names "
+                 "cases, e.g. throughput/tcp/io-uring/conns:1000/size:64 or "
+                 "latency/tcp/epoll-reactor/conns:16/size:64/rate:20000; --matrix then only "
+                 "sets the default timing");
+  app.add_option("--hlog-dir", settings.hlog_dir,
+                 "Leave each message case's HdrHistogram interval log and echo-load JSON (with "
+                 "intervals[]) here, per repetition: CASE.N.hlog and CASE.N.json");
+  app.add_option("--interval", settings.interval_s,
+                 "With --hlog-dir: the intervals' length in seconds (default 1)")
+      ->check(echo::kDecimal)
+      ->check(CLI::Range(0.001, 3600.0));
   app.add_option("--server-cmd", custom_specs,
                  "NAME='COMMAND with {port}': add any echo server to the comparison (repeatable)");
   bool python_servers = false;
@@ -410,7 +425,24 @@ int run_bench(int argc, char** argv) {
   // on one host only are left out, and said so.
   static std::unique_ptr<echo::bench::RemoteRun> remote_run;
   std::map<std::string, std::string> remote_context;
-  std::vector<BenchCase> cases = echo::bench::build_matrix(matrix, custom_servers, slo_us);
+  std::vector<BenchCase> cases;
+  try {
+    for (const std::string& spec : case_specs)
+      cases.push_back(echo::bench::parse_case(spec, custom_servers));
+    if (case_specs.empty()) cases = echo::bench::build_matrix(matrix, custom_servers, slo_us);
+    if (!settings.hlog_dir.empty()) {
+      std::filesystem::create_directories(settings.hlog_dir);
+      if (::access(settings.hlog_dir.c_str(), W_OK) != 0)
+        throw std::invalid_argument("--hlog-dir " + settings.hlog_dir + ": not writable");
+    }
+  } catch (const std::invalid_argument& error) {
+    std::cerr << "echo-bench: " << error.what() << "\n";
+    return 2;
+  } catch (const std::filesystem::filesystem_error& error) {
+    std::cerr << "echo-bench: --hlog-dir " << settings.hlog_dir << ": " << error.code().message()
+              << "\n";
+    return 2;
+  }
   if (remote) {
     remote_settings.kind =
         remote_kind == "ssh" ? echo::bench::RemoteKind::ssh : echo::bench::RemoteKind::netns;
@@ -432,7 +464,7 @@ int run_bench(int argc, char** argv) {
   static Progress progress;
   progress.total = count_selected(cases, app.remaining()) * static_cast<std::size_t>(repetitions);
   std::map<std::string, std::string> context_extra = {
-      {"matrix", matrix},
+      {"matrix", case_specs.empty() ? matrix : "--case"},
       {"pinning", placement.mode},
       {"server_cpus", placement.mode == "unpinned"
                           ? "unpinned"

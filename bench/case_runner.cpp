@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "case_recording.hpp"
 #include "common/model_catalog.hpp"
 #include "connection_scenarios.hpp"
 #include "cpu_disturbance.hpp"
@@ -160,10 +161,17 @@ CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
     end = server.usage();
     watch_end = WindowWatch::now(settings);
   };
+  CaseRecording recording(c, settings);  // --hlog-dir
+  recording.add_to(config, hooks);
   const LoadResult r = run_load(config, nullptr, hooks);
 
   CaseResult out;
   out.error = load_failure(r);
+  try {
+    recording.finish(r);
+  } catch (const OutputError& error) {
+    out.error.append(out.error.empty() ? "" : "; ").append("--hlog-dir: ").append(error.what());
+  }
   out.seconds = r.elapsed_s;
   out.items = r.totals.messages;
   out.bytes = r.bytes();

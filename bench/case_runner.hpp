@@ -36,6 +36,11 @@ struct RunSettings {
   /// How many times a disturbed repetition is run again before it is kept,
   /// marked disturbed.
   unsigned disturbed_retries = 2;
+  /// Where each message case's repetition leaves its HdrHistogram interval
+  /// log and echo-load's JSON with intervals[] (empty: nowhere), and the
+  /// intervals' length.
+  std::string hlog_dir;
+  double interval_s = 1.0;
 };
 
 struct CaseResult {

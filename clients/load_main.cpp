@@ -11,8 +11,8 @@
 #include <string>
 
 #include "echo/output_file.hpp"
-#include "hdr_interval_log.hpp"
 #include "hgrm_writer.hpp"
+#include "hlog_recorder.hpp"
 #include "load_engine.hpp"
 #include "load_options.hpp"
 #include "load_report.hpp"
@@ -68,47 +68,25 @@ int main(int argc, char** argv) {
     return parsed.exit_code;
   }
   const echo::LoadConfig& config = *parsed.config;
-  echo::RunInfo info{ECHO_VERSION, command_line(argc, argv), utc_now(), {}};
+  echo::RunInfo info;
+  info.version = ECHO_VERSION;
+  info.command = command_line(argc, argv);
+  info.start_utc = utc_now();
 
   // Every output is opened before the run, so an unwritable path is an
   // error at once, not after the whole run; each appears complete or not at
   // all (echo::OutputFile). The interval log is written as the run goes, like
   // HdrHistogram's own recorders, but put at its path only at the end.
-  std::unique_ptr<echo::OutputFile> hlog;
+  std::unique_ptr<echo::HlogRecorder> hlog;
   std::unique_ptr<echo::OutputFile> hgrm;
   try {
-    if (!config.hlog_path.empty()) hlog = std::make_unique<echo::OutputFile>(config.hlog_path);
+    if (!config.hlog_path.empty()) hlog = std::make_unique<echo::HlogRecorder>(config.hlog_path);
     if (!config.hgrm_path.empty()) hgrm = std::make_unique<echo::OutputFile>(config.hgrm_path);
   } catch (const echo::OutputError& error) {
     return fail(config, info, error.what(), kUnusableOutput);
   }
-  // The hooks run on the engine's thread between its workers' start and
-  // join, where an exception must not escape: the first write error is kept
-  // and reported after the run.
-  std::string hlog_error;
   echo::LoadHooks hooks;
-  const auto write_hlog = [&hlog, &hlog_error](const std::ostringstream& text) {
-    if (!hlog_error.empty()) return;
-    try {
-      hlog->write(text.str());
-    } catch (const echo::OutputError& error) {
-      hlog_error = error.what();
-    }
-  };
-  if (hlog) {
-    hooks.on_measure_start = [&write_hlog] {
-      const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-      std::ostringstream text;
-      echo::write_hlog_header(text, std::chrono::duration<double>(since_epoch).count());
-      write_hlog(text);
-    };
-    hooks.on_interval = [&write_hlog](const echo::IntervalSummary& interval,
-                                      const echo::LatencyHistogram& histogram) {
-      std::ostringstream text;
-      echo::write_hlog_interval(text, interval.start_s, interval.length_s, histogram);
-      write_hlog(text);
-    };
-  }
+  if (hlog) hlog->add_to(hooks);
 
   if (config.start_on_input) {
     hooks.start_time = [](double ramp_up_s) {
@@ -145,7 +123,6 @@ int main(int argc, char** argv) {
       break;
   }
   try {
-    if (!hlog_error.empty()) throw echo::OutputError(hlog_error);
     if (hlog) hlog->commit();
     if (hgrm) {
       std::ostringstream text;

@@ -120,6 +120,8 @@ void write_json(std::ostream& out, const LoadResult* result, const RunInfo& info
   object["version"] = info.version;
   object["command"] = info.command;
   object["start_utc"] = info.start_utc;
+  if (!info.bench_case.empty()) object["case"] = info.bench_case;
+  if (!info.model.empty()) object["model"] = info.model;
   if (result != nullptr) {
     for (const auto& field : result_fields(*result)) {
       std::visit([&](const auto& v) { object[field.name] = v; }, field.value);

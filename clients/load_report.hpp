@@ -28,6 +28,10 @@ struct RunInfo {
   std::string command;                ///< the command line, words quoted where needed
   std::string start_utc;              ///< ISO 8601, when the run began
   std::vector<std::string> failures;  ///< empty: the run passed
+  /// When echo-bench ran it: the case's name and its entrant (model), as
+  /// "case" and "model" (left out when empty).
+  std::string bench_case;
+  std::string model;
 };
 
 /// Why a finished run does not pass (LoadResult::ok() is false), one

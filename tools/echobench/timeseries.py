@@ -1,5 +1,5 @@
 """Time series of one run per model: echo-load JSON files with intervals[]
-(tools/timeseries writes them), read and checked for tools/plot.
+(echo-bench --hlog-dir writes them; tools/timeseries names them), read and checked for tools/plot.
 
 A run that failed (its JSON has an "error") is reported, never drawn: a
 broken run must not look like a clean line on a chart.
@@ -32,7 +32,8 @@ def _finite_non_negative(value) -> bool:
 
 
 def read_run(path: str) -> Run:
-    """One echo-load JSON; the model is the file's name (MODEL.json)."""
+    """One echo-load JSON; the model is its "model" (echo-bench --hlog-dir
+    writes it), else the file's name (MODEL.json)."""
     try:
         with open(path, encoding="utf-8") as source:
             document = json.load(source, parse_constant=lambda token: (_ for _ in ()).throw(
@@ -41,7 +42,9 @@ def read_run(path: str) -> Run:
         raise TimeseriesError(f"{path}: {error}") from error
     if not isinstance(document, dict):
         raise TimeseriesError(f"{path}: not a JSON object")
-    model = os.path.splitext(os.path.basename(path))[0]
+    model = document.get("model")
+    if not isinstance(model, str) or not model:
+        model = os.path.splitext(os.path.basename(path))[0]
     if "error" in document:
         messages = document["error"].get("messages", []) if isinstance(document["error"], dict) else []
         return Run(model, path, [], 0.0, "; ".join(map(str, messages)) or "the run failed")

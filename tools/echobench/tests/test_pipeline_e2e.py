@@ -10,7 +10,7 @@ import sys
 import tempfile
 import unittest
 
-from echobench import claims
+from echobench import claims, hlog, timeseries
 
 TOOLS = os.path.join(os.path.dirname(__file__), "..", "..")
 BENCH = os.environ.get("ECHO_BENCH", "")
@@ -97,6 +97,30 @@ class PythonReferenceServers(unittest.TestCase):
                     self.assertNotIn("python-asyncio", claim.get("medians", {}))
             with open(os.path.join(out, "README.md"), encoding="utf-8") as source:
                 self.assertIn("Reference rows, in the tables but in no claim", source.read())
+
+
+@unittest.skipUnless(BENCH and os.access(BENCH, os.X_OK), "ECHO_BENCH (the built echo-bench) not given")
+class TimeSeries(unittest.TestCase):
+    def test_echo_bench_records_each_models_intervals_for_the_time_series(self):
+        """tools/timeseries names the cases; echo-bench --hlog-dir runs and
+        records them: per model a JSON with intervals[] and an .hlog holding
+        exactly the latencies the JSON counted."""
+        build = os.path.dirname(os.path.dirname(os.path.abspath(BENCH)))
+        with tempfile.TemporaryDirectory() as out:
+            done = subprocess.run([sys.executable, os.path.join(TOOLS, "timeseries"), "--build", build, "--out", out,
+                                   "--duration", "0.5", "--interval", "0.1", "--rate", "5000"],
+                                  capture_output=True, text=True, timeout=300)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            runs = timeseries.read_runs(out)
+            self.assertIn("epoll-reactor", [run.model for run in runs])
+            for run in runs:
+                self.assertEqual(run.error, "", run.model)
+                self.assertEqual(run.rate, 5000)
+                self.assertGreaterEqual(len(run.intervals), 4, run.model)  # 0.5 s in 0.1 s (the last may be cut)
+                with open(run.path, encoding="utf-8") as source:
+                    messages = json.load(source)["messages"]
+                log = hlog.read(os.path.join(out, f"{run.model}.hlog"))
+                self.assertEqual(sum(i.histogram.total() for i in log.intervals), messages, run.model)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+// echo-bench --case: every case any matrix makes parses back from its own
+// name to the same case, and a bad spec is an error naming the bad part.
+
+#include "case_spec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench_case.hpp"
+
+namespace echo::bench {
+namespace {
+
+const std::vector<CustomServer> kCustom = {{"socat", "socat tcp-l:{port},fork exec:cat"}};
+
+TEST(CaseSpec, EveryMatrixCaseParsesBackFromItsName) {
+  for (const char* matrix : {"quick", "default", "full"}) {
+    for (const BenchCase& made : build_matrix(matrix, kCustom)) {
+      const BenchCase parsed = parse_case(made.name(), kCustom);
+      EXPECT_EQ(parsed.name(), made.name());
+      EXPECT_EQ(parsed.server_command, made.server_command) << made.name();
+      EXPECT_EQ(parsed.offload, made.offload) << made.name();
+      EXPECT_EQ(parsed.udp, made.udp) << made.name();
+      EXPECT_EQ(parsed.work_us, made.work_us) << made.name();
+      EXPECT_EQ(parsed.block_us, made.block_us) << made.name();
+      EXPECT_EQ(parsed.slo_us, made.slo_us) << made.name();
+    }
+  }
+}
+
+TEST(CaseSpec, ACaseNoMatrixHasIsRunAsWritten) {
+  const BenchCase c = parse_case("throughput/tcp/io-uring/conns:1000/size:64", {});
+  EXPECT_EQ(c.model, "io-uring");
+  EXPECT_EQ(c.connections, 1000u);
+  EXPECT_EQ(c.size, 64u);
+}
+
+TEST(CaseSpec, ABadSpecIsAnErrorNamingThePart) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"throughput/tcp/io-uring", "expected SCENARIO"},
+      {"sprint/tcp/io-uring/conns:1/size:64", "no scenario 'sprint'"},
+      {"throughput/sctp/io-uring/conns:1/size:64", "protocol 'sctp'"},
+      {"throughput/tcp/nginx/conns:1/size:64", "'nginx'"},
+      {"throughput/tcp/thread-pool+offload/conns:1/size:64", "no --offload-threads"},
+      {"throughput/udp/thread-pool/conns:1/size:64", "does not serve UDP"},
+      {"churn/udp/epoll-reactor/conns:1/size:64", "UDP has throughput and latency"},
+      {"throughput/tcp/io-uring/conns:0x10/size:64", "conns:0x10"},
+      {"throughput/tcp/io-uring/conns:0/size:64", "out of range"},
+      {"throughput/tcp/io-uring/conns:16/size:64/conns:16", "conns:16"},
+      {"latency/tcp/io-uring/size:64/rate:100", "no conns:"},
+      {"latency/tcp/io-uring/conns:16/size:64", "no rate:"},
+      {"throughput/tcp/io-uring/conns:16/size:64/rate:100", "rate: does not belong"},
+      {"cpu-work/tcp/socat/conns:16/size:64/work_us:10", "no --work-us"},
+  };
+  for (const auto& [spec, said] : bad) {
+    try {
+      (void)parse_case(spec, kCustom);
+      ADD_FAILURE() << spec << " was accepted";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find(said), std::string::npos)
+          << spec << ": " << error.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace echo::bench
