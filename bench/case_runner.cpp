@@ -152,13 +152,23 @@ CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
   if (c.scenario == Scenario::latency) config.rate = c.rate;
   ProcessGroupUsage start, end;
   WindowWatch watch_start, watch_end;
+  // The hooks run on the load engine's thread, where nothing may throw: a
+  // sample that fails (its cgroup unreadable) fails the case after the run.
+  std::string sample_error;
+  const auto sample = [&server, &sample_error](ProcessGroupUsage& into) {
+    try {
+      into = server.usage();
+    } catch (const std::exception& error) {
+      if (sample_error.empty()) sample_error = error.what();
+    }
+  };
   LoadHooks hooks;
   hooks.on_measure_start = [&] {
     watch_start = WindowWatch::now(settings);
-    start = server.usage();
+    sample(start);
   };
   hooks.on_measure_end = [&] {
-    end = server.usage();
+    sample(end);
     watch_end = WindowWatch::now(settings);
   };
   CaseRecording recording(c, settings);  // --hlog-dir
@@ -167,6 +177,10 @@ CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
 
   CaseResult out;
   out.error = load_failure(r);
+  if (!sample_error.empty())
+    out.error.append(out.error.empty() ? "" : "; ")
+        .append("the server's cost: ")
+        .append(sample_error);
   try {
     recording.finish(r);
   } catch (const OutputError& error) {

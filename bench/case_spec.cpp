@@ -88,8 +88,11 @@ BenchCase parse_case(const std::string& spec, const std::vector<CustomServer>& c
   for (std::size_t i = 3; i < parts.size(); ++i) {
     const auto colon = parts[i].find(':');
     const std::string key = parts[i].substr(0, colon);
-    if (colon == std::string::npos || fields.count(key))
-      throw std::invalid_argument("--case '" + spec + "': '" + parts[i] + "': " + shape);
+    if (colon == std::string::npos || fields.count(key)) {
+      std::string why = "--case '";
+      why.append(spec).append("': '").append(parts[i]).append("': ").append(shape);
+      throw std::invalid_argument(why);
+    }
     fields[key] = parts[i].substr(colon + 1);
   }
   const auto take = [&](const std::string& key, unsigned long low, unsigned long high) {

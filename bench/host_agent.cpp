@@ -67,7 +67,11 @@ int run_host_agent(const AgentOptions& options) {
       if (const std::optional<int> status = server->wait_exit(std::chrono::milliseconds(0))) {
         std::cout << "exited " << *status << ' ' << one_line(server->error_output()) << std::endl;
       } else {
-        std::cout << usage_line(server->usage()) << std::endl;
+        try {
+          std::cout << usage_line(server->usage()) << std::endl;
+        } catch (const std::exception& error) {  // its cgroup unreadable: the case fails, saying so
+          std::cout << "error " << one_line(error.what()) << std::endl;
+        }
       }
     } else if (request == "stop" && server) {
       // A server that already died reports how (wait_exit), not "stopped".
