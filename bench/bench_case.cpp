@@ -209,6 +209,11 @@ std::vector<BenchCase> build_matrix(const std::string& matrix,
   if (shape.churn) {
     for (const auto& model : concurrent_models()) add({Scenario::churn, model, "", false, 4, 64});
   }
+  for (BenchCase& c : cases) {  // an entrant with a fixed port keeps it in every case
+    for (const CustomServer& custom : custom_servers) {
+      if (!c.server_command.empty() && c.model == custom.name) c.server_port = custom.port;
+    }
+  }
   return cases;
 }
 

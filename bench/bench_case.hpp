@@ -3,6 +3,7 @@
 // named matrices of cases that echo-bench runs.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct BenchCase {
   /// asio-coroutine+offload: the model with its per-message work on a pool
   /// (--offload-threads); the case's name says "MODEL+offload".
   bool offload = false;
+  /// A --server-cmd entrant that always listens on this port (0: it takes
+  /// the free port echo-bench gives it as {port}).
+  std::uint16_t server_port = 0;
 
   /// The entrant: the model, or "asio-coroutine+offload".
   [[nodiscard]] std::string entrant() const { return offload ? model + "+offload" : model; }
@@ -45,7 +49,8 @@ struct BenchCase {
 
 struct CustomServer {
   std::string name;
-  std::string command;  ///< shell command; "{port}" is replaced by the port
+  std::string command;     ///< shell command; "{port}" is replaced by the port
+  std::uint16_t port = 0;  ///< a server that always listens here (0: {port})
 };
 
 /// The cases of matrix "quick" (CI smoke, under a minute), "default" (the

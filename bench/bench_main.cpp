@@ -218,6 +218,30 @@ std::vector<std::string> split_commas(const std::string& text) {
   return items;
 }
 
+// --server-cmd NAME='COMMAND with {port}', or NAME@PORT='COMMAND' for a
+// server that always listens on PORT (Asio's coroutine example: 55555).
+echo::bench::CustomServer parse_server_cmd(const std::string& spec) {
+  const auto equals = spec.find('=');
+  const std::string entrant = spec.substr(0, equals);
+  const auto at = entrant.find('@');
+  const std::string port = at == std::string::npos ? "" : entrant.substr(at + 1);
+  if (equals == std::string::npos || equals == 0 ||
+      (port.empty() && spec.find("{port}") == std::string::npos)) {
+    throw std::invalid_argument(
+        "--server-cmd needs NAME='COMMAND with {port}' or NAME@PORT='COMMAND', got '" + spec + "'");
+  }
+  echo::bench::CustomServer server{entrant.substr(0, at), spec.substr(equals + 1)};
+  if (at != std::string::npos) {
+    if (!echo::is_plain_decimal(port) || port.find('.') != std::string::npos || port.size() > 5 ||
+        std::stoul(port) == 0 || std::stoul(port) > 65535) {
+      throw std::invalid_argument("--server-cmd '" + spec + "': the port '" + port +
+                                  "' is not a whole number from 1 to 65535");
+    }
+    server.port = static_cast<std::uint16_t>(std::stoul(port));
+  }
+  return server;
+}
+
 int run_bench(int argc, char** argv) {
   std::string matrix = "default";
   std::vector<std::string> case_specs;
@@ -354,14 +378,7 @@ int run_bench(int argc, char** argv) {
   std::vector<echo::bench::CustomServer> custom_servers;
   echo::bench::Placement placement;
   try {
-    for (const auto& spec : custom_specs) {
-      const auto equals = spec.find('=');
-      if (equals == std::string::npos || equals == 0 || spec.find("{port}") == std::string::npos) {
-        throw std::invalid_argument("--server-cmd needs NAME='COMMAND with {port}', got '" + spec +
-                                    "'");
-      }
-      custom_servers.push_back({spec.substr(0, equals), spec.substr(equals + 1)});
-    }
+    for (const auto& spec : custom_specs) custom_servers.push_back(parse_server_cmd(spec));
     if (python_servers) {
       for (const char* model : {"threading", "forking", "asyncio"}) {
         custom_servers.push_back(

@@ -129,6 +129,7 @@ LaunchedServer launch(const BenchCase& c, const RunSettings& settings) {
   LaunchOptions options;
   options.cpus = settings.server_cpus;
   options.max_fds = std::max(4096u, 2 * c.connections + 256);
+  options.port = c.server_port;
   return c.server_command.empty() ? LaunchedServer::start(server_argv(c, settings), options)
                                   : LaunchedServer::start_command(c.server_command, options);
 }

@@ -45,6 +45,7 @@ void set_entrant(BenchCase& c, const std::string& spec, const std::string& entra
     if (custom.name == entrant) {
       c.model = custom.name;
       c.server_command = custom.command;
+      c.server_port = custom.port;
       return;
     }
   }

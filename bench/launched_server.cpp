@@ -123,10 +123,14 @@ LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
 
 LaunchedServer LaunchedServer::start_command(const std::string& command_template,
                                              const LaunchOptions& options) {
-  std::uint16_t port;
-  {
+  std::uint16_t port = options.port;
+  if (port == 0) {
     const UniqueFd probe = listen_tcp("127.0.0.1", 0);
     port = local_endpoint(probe.get()).port;
+  } else if (!listening_sockets(port).empty()) {
+    // Its LISTEN would be indistinguishable from the server's own.
+    throw ServerStartError("'" + command_template + "' listens on port " + std::to_string(port) +
+                           ", which something else already listens on");
   }
   std::string command = command_template;
   for (auto at = command.find("{port}"); at != std::string::npos; at = command.find("{port}")) {

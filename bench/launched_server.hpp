@@ -32,6 +32,9 @@ struct LaunchOptions {
   /// Count its CPU in a cgroup of its own (cpu_cgroup.hpp) where this
   /// machine allows; false: always from /proc (what the tests compare).
   bool cpu_cgroup = true;
+  /// start_command: the port the command always listens on (0: a free port,
+  /// given to it as {port}).
+  std::uint16_t port = 0;
 };
 
 /// A server that never became ready: it exited, printed no ready line, or
@@ -49,8 +52,9 @@ class LaunchedServer {
   /// reason (and quoting the server's stderr) if it exits or stays silent.
   static LaunchedServer start(const std::vector<std::string>& argv, const LaunchOptions& options);
 
-  /// Runs a shell command in which "{port}" stands for a free port, for
-  /// servers without a ready line; waits until that port accepts.
+  /// Runs a shell command in which "{port}" stands for a free port (or
+  /// options.port, for a server that always listens there), for servers
+  /// without a ready line; ready once that port is in LISTEN.
   static LaunchedServer start_command(const std::string& command_template,
                                       const LaunchOptions& options);
 

@@ -6,6 +6,7 @@ temporary file and no cgroup. Needs the built echo-bench (ECHO_BENCH, from CTest
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,21 @@ class BrokenRuns(unittest.TestCase):
         self.assertEqual(done.returncode, 2, done.stderr)
         self.assertIn("cannot write /nonexistent-dir/out.json", done.stderr)
         self.assertNotIn("[1/", done.stderr)  # no case ran
+
+    def test_a_server_on_a_fixed_port_runs_and_a_taken_port_is_refused(self):
+        # NAME@PORT: a server that always listens on one port (Asio's coroutine
+        # example); ready once that port is in LISTEN, like any --server-cmd.
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", 0))
+            port = holder.getsockname()[1]
+            server = f"fixed@{port}=socat TCP-LISTEN:{port},reuseaddr,fork PIPE"
+            case = "--case=throughput/tcp/fixed/conns:4/size:64"
+            holder.listen()  # taken: its LISTEN would pass for the server's
+            taken = self.bench(case, "--server-cmd", server)
+        self.assertEqual(taken.returncode, 1, taken.stderr)
+        self.assertIn(f"port {port}, which something else already listens on", taken.stderr)
+        done = self.bench(case, "--server-cmd", server)
+        self.assertEqual(done.returncode, 0, done.stderr)
 
     def test_entrant_names_that_would_collide_or_split_are_refused(self):
         socat = "socat TCP-LISTEN:{port},reuseaddr,fork PIPE"

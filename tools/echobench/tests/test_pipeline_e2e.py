@@ -3,6 +3,7 @@
 schema, with real verdicts. Needs the built echo-bench: CTest passes its
 path in ECHO_BENCH (release preset); skipped without it."""
 
+import csv
 import json
 import os
 import subprocess
@@ -121,6 +122,31 @@ class TimeSeries(unittest.TestCase):
                     messages = json.load(source)["messages"]
                 log = hlog.read(os.path.join(out, f"{run.model}.hlog"))
                 self.assertEqual(sum(i.histogram.total() for i in log.intervals), messages, run.model)
+
+
+BUILD = os.path.dirname(os.path.dirname(os.path.abspath(BENCH))) if BENCH else ""
+
+
+@unittest.skipUnless(BENCH and os.access(os.path.join(BUILD, "bench", "asio-example.blocking-echo"), os.X_OK),
+                     "Asio's examples are not built (tools/compare-asio-examples installs libboost1.81-doc)")
+class AsioExamples(unittest.TestCase):
+    def test_each_pair_is_measured_by_echo_bench_and_tabled(self):
+        """One pair, one repetition, short windows: the front end's wiring
+        (the example as a --server-cmd entrant, a --case per load, the CSV
+        and the table from echo-bench's JSON), not the numbers."""
+        with tempfile.TemporaryDirectory() as out:
+            csv_path = os.path.join(out, "asio.csv")
+            done = subprocess.run([sys.executable, os.path.join(TOOLS, "compare-asio-examples"), "--build", BUILD,
+                                   "--reps", "1", "--duration", "0.2", "--models", "thread-per-connection",
+                                   "--out", csv_path], capture_output=True, text=True, timeout=300)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            with open(csv_path, encoding="utf-8") as source:
+                rows = list(csv.DictReader(source))
+        self.assertEqual(len(rows), 8)  # 4 loads x 2 sides x 1 repetition
+        self.assertEqual({r["implementation"] for r in rows}, {"echo-models", "asio-example.blocking-echo"})
+        self.assertTrue(all(float(r["server_cpu_us_per_msg"]) > 0 and not r["error"] for r in rows), rows)
+        table = [line for line in done.stdout.splitlines() if line.startswith("| thread-per-connection |")]
+        self.assertEqual(len(table), 4, done.stdout)
 
 
 if __name__ == "__main__":
