@@ -1,4 +1,4 @@
-"""tools/echobench/hlog.py against the golden V2 encodings worked out by hand
+"""tools/echobench/tests/hlog_reference.py against the golden V2 encodings worked out by hand
 from the specification (tests/data/hlog, shared with the C++ encoder's
 test), and the round trip: echo-load --hlog, read back, agrees with the
 same run's JSON. The round trip needs the built echo-load: CTest passes its
@@ -15,7 +15,7 @@ import threading
 import unittest
 import zlib
 
-from echobench import hlog
+from echobench.tests import hlog_reference as hlog
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "data", "hlog")
 LOAD = os.environ.get("ECHO_LOAD", "")

@@ -11,7 +11,8 @@ import sys
 import tempfile
 import unittest
 
-from echobench import claims, hlog, timeseries
+from echobench import claims, timeseries
+from echobench.tests import hlog_reference as hlog
 
 TOOLS = os.path.join(os.path.dirname(__file__), "..", "..")
 BENCH = os.environ.get("ECHO_BENCH", "")
