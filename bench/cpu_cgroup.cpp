@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -20,7 +21,7 @@
 namespace echo::bench {
 namespace {
 
-constexpr const char* kPrefix = "echo-bench.";
+constexpr std::string_view kPrefix = "echo-bench.";
 
 // Whether comma-separated `list` holds `word` ("rw,cpuacct", "cpu,cpuacct").
 bool lists(const std::string& list, const std::string& word) {
@@ -72,10 +73,9 @@ void remove_abandoned_groups(const std::string& directory) {
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind(kPrefix, 0) != 0) continue;
+    if (name.rfind(kPrefix, 0) != 0) continue;  // echo-bench.PID.N: PID is the owner
     const std::string owner =
-        name.substr(std::string(kPrefix).size(),
-                    name.find('.', std::string(kPrefix).size()) - std::string(kPrefix).size());
+        name.substr(kPrefix.size(), name.find('.', kPrefix.size()) - kPrefix.size());
     if (owner.empty() || owner.find_first_not_of("0123456789") != std::string::npos) continue;
     if (std::filesystem::exists("/proc/" + owner, error)) continue;
     ::rmdir(entry.path().c_str());
@@ -94,8 +94,9 @@ std::unique_ptr<CpuCgroup> CpuCgroup::make(std::string* why_not) {
   static std::once_flag swept;
   std::call_once(swept, [] { remove_abandoned_groups(directory); });
   static std::atomic<unsigned> made{0};
-  const std::string path = directory + "/" + kPrefix + std::to_string(::getpid()) + "." +
-                           std::to_string(made.fetch_add(1));
+  std::string path = directory + "/";
+  path.append(kPrefix).append(std::to_string(::getpid())).append(".");
+  path.append(std::to_string(made.fetch_add(1)));
   if (::mkdir(path.c_str(), 0755) != 0) {
     return fail("cannot create " + path + ": " + std::generic_category().message(errno));
   }

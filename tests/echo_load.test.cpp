@@ -330,16 +330,22 @@ TEST(EchoLoad, ConnectionsToAFullBacklogCostOneTimeoutNotOneEach) {
   EXPECT_FALSE(result.ok());
 }
 
-TEST(EchoLoad, UdpIntoTheVoidFailsOnLoss) {
+// UDP to a port nobody listens on (taken, then freed), for `duration_s`.
+LoadConfig udp_into_the_void(double duration_s) {
   std::uint16_t port = 0;
   {
-    FakeUdpServer gone(/*drop_every=*/1000000);  // take a port, then free it
+    FakeUdpServer gone(/*drop_every=*/1000000);
     port = gone.port();
   }
   LoadConfig config = config_for(port);
   config.udp = true;
-  config.duration_s = 0.3;
+  config.duration_s = duration_s;
   config.udp_timeout_s = 0.05;
+  return config;
+}
+
+TEST(EchoLoad, UdpIntoTheVoidFailsOnLoss) {
+  LoadConfig config = udp_into_the_void(0.3);
   const LoadResult result = run_load(config);
   EXPECT_EQ(result.totals.messages, 0u);
   EXPECT_FALSE(result.ok());
@@ -420,16 +426,7 @@ TEST(LoadSummary, TheJsonGivesTheSameSummaryAsTheRunItself) {
 }
 
 TEST(LoadSummary, AFailedRunCarriesItsReasonsBothWays) {
-  std::uint16_t port = 0;
-  {
-    FakeUdpServer gone(/*drop_every=*/1000000);  // take a port, then free it
-    port = gone.port();
-  }
-  LoadConfig config = config_for(port);
-  config.udp = true;
-  config.duration_s = 0.2;
-  config.udp_timeout_s = 0.05;
-  const LoadResult result = run_load(config);
+  const LoadResult result = run_load(udp_into_the_void(0.2));
   const LoadSummary here = summarize(result);
   EXPECT_FALSE(here.failures.empty());
   EXPECT_EQ(read_load_json(json_of(result)), here);
