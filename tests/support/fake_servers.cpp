@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 
 #include "echo/socket_ops.hpp"
@@ -75,7 +76,12 @@ void FakeTcpServer::serve(int fd, bool deaf, bool stalls) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));  // alive, but deaf
       continue;
     }
-    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+    // A server that goes deaf after N bytes reads no further than byte N, so
+    // a late read that finds several messages queued never echoes past it.
+    std::size_t want = buffer.size();
+    if (stalls && behaviour_.deaf_after_bytes > 0)
+      want = std::min<std::uint64_t>(want, behaviour_.deaf_after_bytes - echoed);
+    const ssize_t n = ::recv(fd, buffer.data(), want, 0);
     if (n <= 0) return;
     received_ += static_cast<std::uint64_t>(n);
     if (echoed == 0 && behaviour_.first_echo_delay.count() > 0)
