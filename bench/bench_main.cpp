@@ -43,6 +43,7 @@
 #include "launched_server.hpp"
 #include "live_servers.hpp"
 #include "remote_run.hpp"
+#include "run_order.hpp"
 
 namespace {
 
@@ -60,37 +61,51 @@ struct Progress {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
-void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSettings& settings,
-             const echo::bench::RemoteRun* remote, Progress& progress) {
-  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Benchmark's loop idiom
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.started).count();
-    const double left =
-        progress.done && progress.done < progress.total
-            ? elapsed / double(progress.done) * double(progress.total - progress.done)
-            : 0;
-    std::fprintf(stderr, "echo-bench: [%zu/%zu] %s (about %.0f s left)\n", progress.done + 1,
-                 progress.total, bench_case.name().c_str(), left);
-    echo::bench::CaseResult result;
-    if (const auto earlier = progress.never_started.find(bench_case.name());
-        earlier != progress.never_started.end()) {
-      result.error = earlier->second;
-    } else {
-      result = remote ? remote->run_case(bench_case, settings)
-                      : echo::bench::run_case(bench_case, settings);
-      if (result.server_never_started) {
-        result.error =
-            "the server did not start (not tried again for this case's remaining "
-            "repetitions): " +
-            result.error;
-        progress.never_started.emplace(bench_case.name(), result.error);
-      }
+// Measures one repetition of a case (the progress line first).
+echo::bench::CaseResult measure(const BenchCase& bench_case, const RunSettings& settings,
+                                const echo::bench::RemoteRun* remote, Progress& progress) {
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.started).count();
+  const double left = progress.done && progress.done < progress.total
+                          ? elapsed / double(progress.done) * double(progress.total - progress.done)
+                          : 0;
+  std::fprintf(stderr, "echo-bench: [%zu/%zu] %s (about %.0f s left)\n", progress.done + 1,
+               progress.total, bench_case.name().c_str(), left);
+  echo::bench::CaseResult result;
+  if (const auto earlier = progress.never_started.find(bench_case.name());
+      earlier != progress.never_started.end()) {
+    result.error = earlier->second;
+  } else {
+    result = remote ? remote->run_case(bench_case, settings)
+                    : echo::bench::run_case(bench_case, settings);
+    if (result.server_never_started) {
+      result.error =
+          "the server did not start (not tried again for this case's remaining "
+          "repetitions): " +
+          result.error;
+      progress.never_started.emplace(bench_case.name(), result.error);
     }
+  }
+  ++progress.done;
+  if (!result.ok) {
+    std::fprintf(stderr, "echo-bench: FAILED %s: %s\n", bench_case.name().c_str(),
+                 result.error.c_str());
+    ++progress.failed;
+  }
+  return result;
+}
+
+// One repetition as Google Benchmark asks for it: measured now, or (with
+// --order rotated) taken from the runs `rotated` measured in its order.
+void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSettings& settings,
+             const echo::bench::RemoteRun* remote, Progress& progress,
+             echo::bench::RotatedRuns* rotated) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Benchmark's loop idiom
+    const echo::bench::CaseResult result = rotated
+                                               ? rotated->next(bench_case.name())
+                                               : measure(bench_case, settings, remote, progress);
     if (!result.ok) {
       state.SkipWithError(result.error.c_str());
-      std::fprintf(stderr, "echo-bench: FAILED %s: %s\n", bench_case.name().c_str(),
-                   result.error.c_str());
-      ++progress.failed;
       break;
     }
     // The reported time is the time per item (message; connection cycle in
@@ -109,7 +124,6 @@ void run_one(benchmark::State& state, const BenchCase& bench_case, const RunSett
     for (const auto& [name, value] : result.counters)
       state.counters[name] = benchmark::Counter(value);
   }
-  ++progress.done;
 }
 
 // Idle-scale and big fan-outs need descriptors: raise our own limit as far as
@@ -122,11 +136,11 @@ void raise_descriptor_limit() {
   }
 }
 
-// How many cases --benchmark_filter selects, for the progress line (Google
-// Benchmark matches the same names with an extended regular expression; a
-// leading '-' negates it).
-std::size_t count_selected(const std::vector<BenchCase>& cases,
-                           const std::vector<std::string>& extras) {
+// The cases --benchmark_filter selects, for the progress line and the
+// rotated order (Google Benchmark matches the same names with an extended
+// regular expression; a leading '-' negates it).
+std::vector<std::string> selected_cases(const std::vector<BenchCase>& cases,
+                                        const std::vector<std::string>& extras) {
   const std::string prefix = "--benchmark_filter=";
   std::string filter;
   for (const auto& word : extras) {
@@ -134,15 +148,19 @@ std::size_t count_selected(const std::vector<BenchCase>& cases,
   }
   const bool negate = !filter.empty() && filter.front() == '-';
   if (negate) filter.erase(0, 1);
-  if (filter.empty() || filter == "all" || filter == ".") return cases.size();
-  try {
-    const std::regex pattern(filter, std::regex::extended);
-    return static_cast<std::size_t>(std::count_if(cases.begin(), cases.end(), [&](const auto& c) {
-      return std::regex_search(c.name(), pattern) != negate;
-    }));
-  } catch (const std::regex_error&) {
-    return cases.size();  // Google Benchmark will report the bad expression
+  std::optional<std::regex> pattern;
+  if (!filter.empty() && filter != "all" && filter != ".") {
+    try {
+      pattern.emplace(filter, std::regex::extended);
+    } catch (const std::regex_error&) {
+      // Google Benchmark will report the bad expression
+    }
   }
+  std::vector<std::string> names;
+  for (const BenchCase& c : cases) {
+    if (!pattern || std::regex_search(c.name(), *pattern) != negate) names.push_back(c.name());
+  }
+  return names;
 }
 
 bool has_flag(const std::vector<std::string>& words, const std::string& flag) {
@@ -280,6 +298,11 @@ int run_bench(int argc, char** argv) {
                  "With --hlog-dir: the intervals' length in seconds (default 1)")
       ->check(echo::kDecimal)
       ->check(CLI::Range(0.001, 3600.0));
+  app.add_option("--server-prefix", settings.server_prefix,
+                 "Shell words every server runs under, e.g. 'perf stat -x, -o /tmp/{case}.{run}' "
+                 "or 'valgrind --tool=callgrind': {case} is the case's name with '/' as '_', "
+                 "{run} counts that case's servers from 1. The wrapper must exec the server or "
+                 "keep it in its process group");
   app.add_option("--server-cmd", custom_specs,
                  "NAME='COMMAND with {port}': add any echo server to the comparison (repeatable)");
   bool python_servers = false;
@@ -309,6 +332,13 @@ int run_bench(int argc, char** argv) {
                  "Runs of every case, interleaved across models (default: quick 2, else 5)")
       ->check(echo::kDecimal)
       ->check(CLI::Range(1, 1000));
+  std::string order = "random";
+  app.add_option("--order", order,
+                 "random: Google Benchmark interleaves every case's repetitions at random; "
+                 "rotated: repetition r runs every case once, starting r cases further down "
+                 "the list")
+      ->check(CLI::IsMember({"random", "rotated"}))
+      ->capture_default_str();
   app.add_option("--slo-p99-us", slo_us, "p99 target of the slo-capacity cases, microseconds")
       ->check(echo::kDecimal)
       ->check(CLI::Range(1u, 60000000u))
@@ -352,7 +382,8 @@ int run_bench(int argc, char** argv) {
   app.footer(
       "Google Benchmark's flags pass through, e.g. --benchmark_filter=REGEX,\n"
       "--benchmark_out=FILE --benchmark_out_format=json. Cases run in random\n"
-      "interleaved order unless --benchmark_enable_random_interleaving=false.");
+      "interleaved order unless --order rotated or\n"
+      "--benchmark_enable_random_interleaving=false.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -372,9 +403,9 @@ int run_bench(int argc, char** argv) {
     std::cerr << "echo-bench: --remote, --server-host and --load-hosts go together\n";
     return 2;
   }
-  if (remote && (!custom_specs.empty() || python_servers)) {
-    std::cerr << "echo-bench: --remote runs echo-server's models only (not --server-cmd or "
-                 "--python-servers)\n";
+  if (remote && (!custom_specs.empty() || python_servers || !settings.server_prefix.empty())) {
+    std::cerr << "echo-bench: --remote runs echo-server's models only (not --server-cmd, "
+                 "--python-servers or --server-prefix)\n";
     return 2;
   }
   const echo::bench::MatrixTiming timing = echo::bench::matrix_timing(matrix);
@@ -487,7 +518,22 @@ int run_bench(int argc, char** argv) {
     cases.erase(local_only, cases.end());
   }
   static Progress progress;
-  progress.total = count_selected(cases, app.remaining()) * static_cast<std::size_t>(repetitions);
+  const std::vector<std::string> selected = selected_cases(cases, app.remaining());
+  progress.total = selected.size() * static_cast<std::size_t>(repetitions);
+  if (order == "rotated" && has_flag(app.remaining(), "--benchmark_enable_random_interleaving")) {
+    std::cerr << "echo-bench: --order rotated decides the order itself; leave out "
+                 "--benchmark_enable_random_interleaving\n";
+    return 2;
+  }
+  static std::unique_ptr<echo::bench::RotatedRuns> rotated;
+  if (order == "rotated") {
+    std::map<std::string, BenchCase> by_name;
+    for (const BenchCase& c : cases) by_name.emplace(c.name(), c);
+    rotated = std::make_unique<echo::bench::RotatedRuns>(
+        selected, repetitions, [by_name, settings](const std::string& name) {
+          return measure(by_name.at(name), settings, remote_run.get(), progress);
+        });
+  }
   std::map<std::string, std::string> context_extra = {
       {"matrix", case_specs.empty() ? matrix : "--case"},
       {"pinning", placement.mode},
@@ -500,6 +546,7 @@ int run_bench(int argc, char** argv) {
       {"server_threads", std::to_string(settings.server_threads)},
       {"client_threads", std::to_string(settings.client_threads)},
       {"repetitions", std::to_string(repetitions)},
+      {"order", order},
       {"slo_p99_us", std::to_string(slo_us)},
       {"slo_probe_s", std::to_string(settings.probe_s)},
       {"client_bound_at", number_text(settings.client_bound_at)},
@@ -511,7 +558,8 @@ int run_bench(int argc, char** argv) {
       // run again, then kept marked "disturbed" and never judged.
       {"disturbed_at",
        settings.watched_cpus.empty() ? "unwatched" : std::to_string(settings.disturbed_at)},
-      {"server_extra_args", server_extra_args}};
+      {"server_extra_args", server_extra_args},
+      {"server_prefix", settings.server_prefix}};
   {
     // Where server CPU time comes from (cpu_cgroup.hpp): nanoseconds from a
     // cgroup per server, or /proc where cgroups cannot be used. A remote
@@ -523,7 +571,8 @@ int run_bench(int argc, char** argv) {
   for (const BenchCase& bench_case : cases) {
     benchmark::RegisterBenchmark(bench_case.name().c_str(),
                                  [bench_case, settings](benchmark::State& state) {
-                                   run_one(state, bench_case, settings, remote_run.get(), progress);
+                                   run_one(state, bench_case, settings, remote_run.get(), progress,
+                                           rotated.get());
                                  })
         ->UseManualTime()
         ->Iterations(1)
@@ -566,8 +615,10 @@ int run_bench(int argc, char** argv) {
     std::cerr << "echo-bench: " << error.what() << "\n";
     return 2;
   }
-  if (!has_flag(extras, "--benchmark_enable_random_interleaving"))
-    extras.emplace_back("--benchmark_enable_random_interleaving=true");
+  if (!has_flag(extras, "--benchmark_enable_random_interleaving")) {
+    extras.emplace_back(std::string("--benchmark_enable_random_interleaving=") +
+                        (order == "random" ? "true" : "false"));
+  }
   std::vector<char*> rest;
   rest.push_back(argv[0]);
   for (auto& extra : extras) rest.push_back(extra.data());

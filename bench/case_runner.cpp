@@ -130,6 +130,13 @@ LaunchedServer launch(const BenchCase& c, const RunSettings& settings) {
   options.cpus = settings.server_cpus;
   options.max_fds = std::max(4096u, 2 * c.connections + 256);
   options.port = c.server_port;
+  if (!settings.server_prefix.empty()) {
+    static std::map<std::string, int> runs;  // cases run one at a time, on one thread
+    std::string file = c.name();
+    std::replace(file.begin(), file.end(), '/', '_');
+    options.prefix = fill_in(fill_in(settings.server_prefix, "{case}", file), "{run}",
+                             std::to_string(++runs[c.name()]));
+  }
   return c.server_command.empty() ? LaunchedServer::start(server_argv(c, settings), options)
                                   : LaunchedServer::start_command(c.server_command, options);
 }

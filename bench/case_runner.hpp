@@ -41,6 +41,10 @@ struct RunSettings {
   /// intervals' length.
   std::string hlog_dir;
   double interval_s = 1.0;
+  /// Shell words every server runs under (`perf stat -o F --`, `valgrind
+  /// --tool=callgrind`, `taskset -c 3`); {case} stands for the case's name
+  /// with '/' as '_', {run} for the how-manyth server of that case this is.
+  std::string server_prefix;
 };
 
 struct CaseResult {

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <limits>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -80,6 +81,14 @@ std::vector<int> parse_cpu_list(const std::string& text) {
   return cpus;
 }
 
+std::string fill_in(std::string text, const std::string& placeholder, const std::string& value) {
+  for (auto at = text.find(placeholder); at != std::string::npos;
+       at = text.find(placeholder, at + value.size())) {
+    text.replace(at, placeholder.size(), value);
+  }
+  return text;
+}
+
 LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
                                      const LaunchOptions& options) {
   int pipe_fds[2];
@@ -87,8 +96,13 @@ LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
   auto stderr_file = std::make_unique<CapturedOutput>();
   const int stderr_fd = stderr_file->fd();
   auto cgroup = cgroup_for(options);
+  std::vector<std::string> command = argv;
+  if (!options.prefix.empty()) {  // the shell splits the prefix; argv stays as it is
+    command = {"/bin/sh", "-c", "exec " + options.prefix + " \"$@\"", "sh"};
+    command.insert(command.end(), argv.begin(), argv.end());
+  }
   const pid_t pid =
-      spawn_process(argv, pipe_fds[1], stderr_fd, spawn_options(options, cgroup.get()));
+      spawn_process(command, pipe_fds[1], stderr_fd, spawn_options(options, cgroup.get()));
   LaunchedServer server(pid, std::move(stderr_file), std::move(cgroup), options.own_process_group);
   remember_server(server.pid_, server.cgroup_ ? server.cgroup_->path() : "");
   ::close(pipe_fds[1]);
@@ -118,6 +132,7 @@ LaunchedServer LaunchedServer::start(const std::vector<std::string>& argv,
   }
   ::close(pipe_fds[0]);  // the server writes nothing else to stdout
   server.port_ = static_cast<std::uint16_t>(std::stoi(match[2].str()));
+  if (!options.prefix.empty()) server.find_wrapped_server();
   return server;
 }
 
@@ -132,15 +147,13 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
     throw ServerStartError("'" + command_template + "' listens on port " + std::to_string(port) +
                            ", which something else already listens on");
   }
-  std::string command = command_template;
-  for (auto at = command.find("{port}"); at != std::string::npos; at = command.find("{port}")) {
-    command.replace(at, 6, std::to_string(port));
-  }
+  const std::string command = fill_in(command_template, "{port}", std::to_string(port));
   auto stderr_file = std::make_unique<CapturedOutput>();
   const int stderr_fd = stderr_file->fd();
   const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   auto cgroup = cgroup_for(options);
-  const pid_t pid = spawn_process({"/bin/sh", "-c", "exec " + command}, null_fd, stderr_fd,
+  const std::string prefix = options.prefix.empty() ? "" : options.prefix + " ";
+  const pid_t pid = spawn_process({"/bin/sh", "-c", "exec " + prefix + command}, null_fd, stderr_fd,
                                   spawn_options(options, cgroup.get()));
   LaunchedServer server(pid, std::move(stderr_file), std::move(cgroup), options.own_process_group);
   remember_server(server.pid_, server.cgroup_ ? server.cgroup_->path() : "");
@@ -161,7 +174,10 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
     if (!status) status = wait_for_exit(server.pid_, 0ms);
     const std::optional<pid_t> outsider =
         status || !server.own_group_ ? std::nullopt : outside_group(listeners, server.pid_);
-    if (listening && !status && !outsider) return server;
+    if (listening && !status && !outsider) {
+      if (!options.prefix.empty()) server.find_wrapped_server();
+      return server;
+    }
     std::string why;
     if (outsider) {
       why = "started process " + std::to_string(*outsider) + ", which listens on port " +
@@ -197,6 +213,7 @@ LaunchedServer LaunchedServer::start_command(const std::string& command_template
 
 LaunchedServer::LaunchedServer(LaunchedServer&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
+      server_pid_(other.server_pid_),
       port_(other.port_),
       stderr_(std::move(other.stderr_)),
       cgroup_(std::move(other.cgroup_)),
@@ -209,10 +226,33 @@ LaunchedServer::~LaunchedServer() {
   if (pid_ > 0) forget_server(pid_);
 }
 
+void LaunchedServer::find_wrapped_server() {
+  // The listener fewest parent steps below the leader: the leader itself
+  // when the wrapper exec'd the server (taskset, valgrind), its child when
+  // the wrapper forked it (perf stat). A UDP server does not listen: the
+  // leader, then.
+  int nearest = std::numeric_limits<int>::max();
+  for (const pid_t listener : processes_holding(listening_sockets(port_))) {
+    int steps = 0;
+    pid_t at = listener;
+    while (at != pid_ && at > 1 && steps < nearest) {
+      const auto stat = read_proc_stat(at);
+      at = stat ? stat->parent : 0;
+      ++steps;
+    }
+    if (at == pid_ && steps < nearest) {
+      nearest = steps;
+      server_pid_ = listener;
+    }
+  }
+}
+
 std::optional<int> LaunchedServer::stop(std::chrono::milliseconds grace) {
   if (stopped_) return std::nullopt;
   stopped_ = true;
-  ::kill(pid_, SIGTERM);  // the leader: it stops its own children
+  // The server (the leader, or the process a wrapper forked): it stops its
+  // own children, and a wrapper reports when it has exited.
+  ::kill(server_pid_ > 0 ? server_pid_ : pid_, SIGTERM);
   std::optional<int> status = wait_for_exit(pid_, grace);
   // Whatever is left of the group we made (a server that leaves children
   // behind, or one that ignored SIGTERM) is killed.

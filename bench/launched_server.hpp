@@ -35,7 +35,15 @@ struct LaunchOptions {
   /// start_command: the port the command always listens on (0: a free port,
   /// given to it as {port}).
   std::uint16_t port = 0;
+  /// Shell words the server runs under (echo-bench --server-prefix), e.g.
+  /// "valgrind --tool=callgrind"; they must exec the server in the same
+  /// process group, as wrappers do.
+  std::string prefix;
 };
+
+/// `text` with every `placeholder` ("{port}", "{case}") replaced by `value`:
+/// how command templates are filled in.
+std::string fill_in(std::string text, const std::string& placeholder, const std::string& value);
 
 /// A server that never became ready: it exited, printed no ready line, or
 /// never accepted. Known after the first attempt, so echo-bench fails the
@@ -66,7 +74,10 @@ class LaunchedServer {
   [[nodiscard]] pid_t pid() const { return pid_; }  ///< also the process group id
   [[nodiscard]] std::uint16_t port() const { return port_; }
 
-  /// SIGTERM to the group; SIGKILL after `grace`. Returns the leader's exit
+  /// SIGTERM to the server (the leader, which stops its own children; under
+  /// a wrapper that forks it, such as perf stat, the process that listens,
+  /// so the wrapper can report before it exits), then SIGKILL to the group
+  /// after `grace`. Returns the leader's exit
   /// status (128 + signal if killed), or nullopt if it needed SIGKILL.
   std::optional<int> stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
 
@@ -93,7 +104,12 @@ class LaunchedServer {
         cgroup_(std::move(cgroup)),
         own_group_(own_group) {}
 
+  /// Under a --server-prefix wrapper: the listening process nearest the
+  /// leader, which SIGTERM goes to (found once the server is ready).
+  void find_wrapped_server();
+
   pid_t pid_ = -1;
+  pid_t server_pid_ = -1;  // what stop() sends SIGTERM to: the leader, or the wrapped server
   std::uint16_t port_ = 0;
   std::unique_ptr<CapturedOutput> stderr_;  // what it wrote to standard error
   std::unique_ptr<CpuCgroup> cgroup_;       // null: CPU from /proc; removed after the server
