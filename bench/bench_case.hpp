@@ -38,6 +38,10 @@ struct BenchCase {
   /// A --server-cmd entrant that always listens on this port (0: it takes
   /// the free port echo-bench gives it as {port}).
   std::uint16_t server_port = 0;
+  /// A --variant entrant: echo-server's model `server_model` with
+  /// `server_args` on top of the usual arguments (empty: `model` as usual).
+  std::string server_model{};
+  std::vector<std::string> server_args{};
 
   /// The entrant: the model, or "asio-coroutine+offload".
   [[nodiscard]] std::string entrant() const { return offload ? model + "+offload" : model; }
@@ -51,6 +55,9 @@ struct CustomServer {
   std::string name;
   std::string command;     ///< shell command; "{port}" is replaced by the port
   std::uint16_t port = 0;  ///< a server that always listens here (0: {port})
+  /// A --variant (command empty): echo-server's model `model` with `args`.
+  std::string model{};
+  std::vector<std::string> args{};
 };
 
 /// The cases of matrix "quick" (CI smoke, under a minute), "default" (the

@@ -38,6 +38,7 @@
 #include "cpu_split.hpp"
 #include "echo/finite_check.hpp"
 #include "echo/output_file.hpp"
+#include "entrant_specs.hpp"
 #include "finite_json_reporter.hpp"
 #include "host_agent.hpp"
 #include "launched_server.hpp"
@@ -244,34 +245,11 @@ std::string number_text(double value) {
   return text.str();
 }
 
-// --server-cmd NAME='COMMAND with {port}', or NAME@PORT='COMMAND' for a
-// server that always listens on PORT (Asio's coroutine example: 55555).
-echo::bench::CustomServer parse_server_cmd(const std::string& spec) {
-  const auto equals = spec.find('=');
-  const std::string entrant = spec.substr(0, equals);
-  const auto at = entrant.find('@');
-  const std::string port = at == std::string::npos ? "" : entrant.substr(at + 1);
-  if (equals == std::string::npos || equals == 0 ||
-      (port.empty() && spec.find("{port}") == std::string::npos)) {
-    throw std::invalid_argument(
-        "--server-cmd needs NAME='COMMAND with {port}' or NAME@PORT='COMMAND', got '" + spec + "'");
-  }
-  echo::bench::CustomServer server{entrant.substr(0, at), spec.substr(equals + 1)};
-  if (at != std::string::npos) {
-    if (!echo::is_plain_decimal(port) || port.find('.') != std::string::npos || port.size() > 5 ||
-        std::stoul(port) == 0 || std::stoul(port) > 65535) {
-      throw std::invalid_argument("--server-cmd '" + spec + "': the port '" + port +
-                                  "' is not a whole number from 1 to 65535");
-    }
-    server.port = static_cast<std::uint16_t>(std::stoul(port));
-  }
-  return server;
-}
-
 int run_bench(int argc, char** argv) {
   std::string matrix = "default";
   std::vector<std::string> case_specs;
   std::vector<std::string> custom_specs;
+  std::vector<std::string> variant_specs;
   std::string server_cpus, client_cpus;
   bool unpinned = false;
   int repetitions = 0;
@@ -298,6 +276,10 @@ int run_bench(int argc, char** argv) {
                  "With --hlog-dir: the intervals' length in seconds (default 1)")
       ->check(echo::kDecimal)
       ->check(CLI::Range(0.001, 3600.0));
+  app.add_option("--variant", variant_specs,
+                 "NAME='MODEL ARGS': echo-server's MODEL with ARGS on top of the usual "
+                 "arguments, as an entrant of its own (repeatable; with --case), e.g. "
+                 "'epoll-reactor+batch1=epoll-reactor --udp-batch 1'");
   app.add_option("--server-prefix", settings.server_prefix,
                  "Shell words every server runs under, e.g. 'perf stat -x, -o /tmp/{case}.{run}' "
                  "or 'valgrind --tool=callgrind': {case} is the case's name with '/' as '_', "
@@ -414,10 +396,17 @@ int run_bench(int argc, char** argv) {
   if (!app.count("--repetitions")) repetitions = timing.repetitions;
   settings.probe_s = timing.probe_s;
 
+  if (!variant_specs.empty() && case_specs.empty()) {
+    std::cerr << "echo-bench: --variant runs in the cases --case names (no matrix has it)\n";
+    return 2;
+  }
   std::vector<echo::bench::CustomServer> custom_servers;
   echo::bench::Placement placement;
   try {
-    for (const auto& spec : custom_specs) custom_servers.push_back(parse_server_cmd(spec));
+    for (const auto& spec : custom_specs)
+      custom_servers.push_back(echo::bench::parse_server_cmd(spec));
+    for (const auto& spec : variant_specs)
+      custom_servers.push_back(echo::bench::parse_variant(spec));
     if (python_servers) {
       for (const char* model : {"threading", "forking", "asyncio"}) {
         custom_servers.push_back(
@@ -426,22 +415,7 @@ int run_bench(int argc, char** argv) {
                                                  " --port {port}"});
       }
     }
-    // An entrant's name is a part of every case name it runs in, and what the
-    // report groups by: it must be one word, no model's name, and unique.
-    static const std::regex entrant_name("[A-Za-z0-9][A-Za-z0-9._+-]*");
-    std::set<std::string> names;
-    for (const auto& custom : custom_servers) {
-      if (!std::regex_match(custom.name, entrant_name)) {
-        throw std::invalid_argument("--server-cmd: the name '" + custom.name +
-                                    "' must be letters, digits, '.', '_', '+' or '-'");
-      }
-      if (echo::find_model_description(custom.name) != nullptr) {
-        throw std::invalid_argument("--server-cmd: '" + custom.name +
-                                    "' is a model's name; its cases would mix with the model's");
-      }
-      if (!names.insert(custom.name).second)
-        throw std::invalid_argument("--server-cmd: the name '" + custom.name + "' is given twice");
-    }
+    echo::bench::check_entrant_names(custom_servers);
     placement = echo::bench::choose_placement(server_cpus, client_cpus, unpinned);
     if (remote_kind == "ssh") placement.mode = "unpinned";  // other machines: their CPUs
     if (placement.mode != "unpinned") {
@@ -585,8 +559,9 @@ int run_bench(int argc, char** argv) {
       for (std::size_t i = 1; i < words.size(); ++i) text.append(" ").append(words[i]);
       return text;
     };
-    if (bench_case.server_command.empty() && !bench_case.work_us && !bench_case.block_us &&
-        !bench_case.udp) {
+    if ((bench_case.server_command.empty() && !bench_case.work_us && !bench_case.block_us &&
+         !bench_case.udp) ||
+        !bench_case.server_model.empty()) {
       context_extra.emplace("server_args:" + bench_case.model, argv_text(bench_case));
     } else if (!bench_case.server_command.empty()) {
       context_extra.emplace("server_args:" + bench_case.model, bench_case.server_command);

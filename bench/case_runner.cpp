@@ -52,12 +52,30 @@ void add_client_utilisation(CaseResult& out, double cpu_s, double window_s,
   out.counters["client_bound"] = util >= settings.client_bound_at ? 1 : 0;
 }
 
+// `argv` with `extra` on top: an option `extra` gives replaces the same
+// option in `argv` (with its value), since echo-server refuses one given
+// twice; the rest is appended.
+std::vector<std::string> with_args(std::vector<std::string> argv,
+                                   const std::vector<std::string>& extra) {
+  const auto is_option = [](const std::string& word) { return word.rfind("--", 0) == 0; };
+  for (const std::string& word : extra) {
+    if (!is_option(word)) continue;
+    const auto at = std::find(argv.begin(), argv.end(), word);
+    if (at == argv.end()) continue;
+    const bool has_value = at + 1 != argv.end() && !is_option(at[1]);
+    argv.erase(at, has_value ? at + 2 : at + 1);
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
 }  // namespace
 
 std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& settings) {
-  std::vector<std::string> argv = {settings.echo_server, "--model", c.model, "--port", "0"};
+  const std::string& model = c.server_model.empty() ? c.model : c.server_model;
+  std::vector<std::string> argv = {settings.echo_server, "--model", model, "--port", "0"};
   // Traits from the one model list (nullptr for a --server-cmd entrant).
-  const ModelDescription* traits = find_model_description(c.model);
+  const ModelDescription* traits = find_model_description(model);
   // Equal resources: every model with a thread knob gets one thread per
   // server CPU (the CPU set is the same for every entrant). A pool that runs
   // requests gets its idiomatic size instead: one thread per concurrent
@@ -85,7 +103,7 @@ std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& sett
     argv.insert(argv.end(), {"--processes", std::to_string(std::max(c.connections, 16u))});
   }
   argv.insert(argv.end(), settings.server_extra_args.begin(), settings.server_extra_args.end());
-  return argv;
+  return with_args(std::move(argv), c.server_args);
 }
 
 std::string load_failure(const LoadResult& r) {

@@ -46,6 +46,8 @@ void set_entrant(BenchCase& c, const std::string& spec, const std::string& entra
       c.model = custom.name;
       c.server_command = custom.command;
       c.server_port = custom.port;
+      c.server_model = custom.model;
+      c.server_args = custom.args;
       return;
     }
   }
@@ -123,7 +125,8 @@ BenchCase parse_case(const std::string& spec, const std::vector<CustomServer>& c
     if (c.scenario != Scenario::throughput && c.scenario != Scenario::latency)
       throw std::invalid_argument("--case '" + spec +
                                   "': UDP has throughput and latency cases only");
-    const ModelDescription* description = find_model_description(c.model);
+    const ModelDescription* description =
+        find_model_description(c.server_model.empty() ? c.model : c.server_model);
     if (description == nullptr || !description->supports_udp)
       throw std::invalid_argument("--case '" + spec + "': " + c.model + " does not serve UDP");
   }

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "bench_case.hpp"
+#include "case_runner.hpp"
+#include "entrant_specs.hpp"
 
 namespace echo::bench {
 namespace {
@@ -64,6 +66,52 @@ TEST(CaseSpec, ABadSpecIsAnErrorNamingThePart) {
           << spec << ": " << error.what();
     }
   }
+}
+
+TEST(Variant, IsTheModelWithItsArgumentsOnTopOfTheUsualOnes) {
+  const CustomServer variant = parse_variant("reactor+batch1=epoll-reactor --udp-batch 1");
+  EXPECT_EQ(variant.name, "reactor+batch1");
+  EXPECT_EQ(variant.model, "epoll-reactor");
+  EXPECT_EQ(variant.args, (std::vector<std::string>{"--udp-batch", "1"}));
+  const BenchCase c = parse_case("throughput/udp/reactor+batch1/conns:4/size:64", {variant});
+  EXPECT_EQ(c.name(), "throughput/udp/reactor+batch1/conns:4/size:64");
+  RunSettings settings;
+  settings.echo_server = "echo-server";
+  EXPECT_EQ(server_argv(c, settings),
+            (std::vector<std::string>{"echo-server", "--model", "epoll-reactor", "--port", "0",
+                                      "--udp", "--udp-batch", "1"}));
+}
+
+TEST(Variant, AnOptionItGivesReplacesTheUsualOne) {
+  // echo-server refuses an option given twice: the variant's --threads wins.
+  const CustomServer variant = parse_variant("asio1=asio-coroutine --threads 1");
+  RunSettings settings;
+  settings.echo_server = "echo-server";
+  settings.server_threads = 4;
+  const BenchCase c = parse_case("throughput/tcp/asio1/conns:4/size:64", {variant});
+  EXPECT_EQ(server_argv(c, settings),
+            (std::vector<std::string>{"echo-server", "--model", "asio-coroutine", "--port", "0",
+                                      "--threads", "1"}));
+}
+
+TEST(Variant, ABadSpecIsAnErrorNamingThePart) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"epoll-reactor --udp-batch 1", "NAME='MODEL ARGS'"},
+      {"x=epoll-reactor", "NAME='MODEL ARGS'"},
+      {"x=nginx --workers 2", "no model 'nginx'"},
+      {"x=epoll-reactor --port 7", "echo-bench sets --port"},
+  };
+  for (const auto& [spec, said] : bad) {
+    try {
+      (void)parse_variant(spec);
+      ADD_FAILURE() << spec << " was accepted";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find(said), std::string::npos)
+          << spec << ": " << error.what();
+    }
+  }
+  EXPECT_THROW(check_entrant_names({parse_variant("epoll-reactor=epoll-reactor --udp-batch 1")}),
+               std::invalid_argument);
 }
 
 }  // namespace

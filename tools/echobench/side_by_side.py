@@ -1,58 +1,39 @@
-"""The pieces of tools/side-by-side that need no running server: entrants,
-loads, the failure check, and the tables (tested in tests/test_side_by_side)."""
+"""tools/side-by-side's pieces: entrants as echo-bench arguments, its runs as
+rows, the profiles' counts, and the tables (tested in tests/test_side_by_side).
+echo-bench starts, pins and measures every server; nothing here runs one."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .pinning import pinned
-from .processes import Server, free_port
+from .gbench import judged
 from .uncertainty import median_interval
 
 
 @dataclass
 class Entrant:
-    name: str
-    argv: list[str]  # with "{port}" where the port goes
-    ready_line: bool  # echo-server prints one; outside servers are polled
-
-    def start(self, cpus: list[int], wrapper: list[str] | None = None, netns: str | None = None) -> Server:
-        """Starts it pinned to `cpus`, under `wrapper` (valgrind), in network
-        namespace `netns` if given (tools/netns-lab's)."""
-        port = free_port()
-        argv = [a.replace("{port}", str(port)) for a in self.argv]
-        enter = ["ip", "netns", "exec", netns] if netns else []
-        return Server.start(pinned(cpus, enter + (wrapper or []) + argv), port=None if self.ready_line else port)
+    name: str  # one word: the entrant in echo-bench's case names
+    label: str  # as given on the command line: what the tables show
+    bench_args: list[str] = field(default_factory=list)  # --variant or --server-cmd; none for a model
+    echo_server: bool = True  # exits cleanly on SIGTERM, so callgrind writes its counts
 
 
-def parse_entrant(spec: str, build: str, host: str = "127.0.0.1") -> Entrant:
-    """MODEL [OPTIONS] (echo-server, listening on `host`) or NAME=COMMAND."""
+def parse_entrant(spec: str, build: str) -> Entrant:
+    """MODEL [OPTIONS] (echo-server; --udp is the run's, not the entrant's)
+    or NAME=COMMAND (an outside server; {port} and {build} in COMMAND)."""
     head = spec.split(" ", 1)[0]
     if "=" in head:
         name, command = spec.split("=", 1)
-        return Entrant(name, shlex.split(command.replace("{build}", build)), False)
+        return Entrant(name, name, ["--server-cmd", f"{name}={command.replace('{build}', build)}"], False)
     words = shlex.split(spec)
-    return Entrant(" ".join(words), [f"{build}/servers/echo-server", "--model", words[0], "--host", host,
-                                     "--port", "{port}"] + words[1:], True)
-
-
-def check(result: dict, what: str) -> None:
-    """A run with any failure is an error, never a number."""
-    problems = {k: result.get(k, 0) for k in ("errors", "mismatches", "unanswered", "lost", "not_sent")}
-    if result.get("exit_code", 0) != 0 or any(problems.values()):
-        raise RuntimeError(f"{what}: echo-load exit {result.get('exit_code')}, {problems}: "
-                           f"{result.get('stderr', '')}")
-
-
-def ratio_cell(values: list[float]) -> str:
-    low, high = median_interval(values)
-    verdict = "tie" if low <= 1 <= high else ("higher" if low > 1 else "lower")
-    return f"{statistics.median(values):.2f} ({low:.2f}–{high:.2f}, {verdict})"
-
-
-CLIENT_BOUND_AT = 0.9  # echo-load's share of its CPUs at which it, not the server, set the pace
+    model, options = words[0], [w for w in words[1:] if w != "--udp"]
+    if not options:
+        return Entrant(model, " ".join(words))
+    name = "+".join([model] + [w.lstrip("-") for w in options])
+    return Entrant(name, " ".join(words), ["--variant", f"{name}={model} {shlex.join(options)}"])
 
 
 def parse_loads(text: str) -> list[tuple[int, int]]:
@@ -69,26 +50,75 @@ def parse_loads(text: str) -> list[tuple[int, int]]:
     return loads
 
 
-def report(rows: list[dict], entrants: list[Entrant], baseline: str, loads, reps: int) -> str:
-    """The Markdown tables of a run: ratios per load, then the profiles."""
-    lines = [f"Ratios are to {baseline}, median over {reps} repetitions (95% bootstrap interval, "
-             "verdict). Server CPU ratio: the baseline's µs/msg over the entrant's (above 1: cheaper). "
-             f"‡: echo-load used {CLIENT_BOUND_AT:.0%} or more of its CPUs, so the throughput is the "
+def throughput_rows(runs: list[dict], entrants: list[Entrant]) -> list[dict]:
+    """echo-bench's runs of the throughput cases as the tool's rows (the
+    disturbed ones kept, marked, and left out of the tables)."""
+    label = {e.name: e.label for e in entrants}
+    return [{"entrant": label[r["model"]], "connections": r["conns"], "size": r["size"], "rep": r["repetition"],
+             "msgs_per_s": r.get("msgs_per_s"), "p99_us": r.get("p99_us"),
+             "server_cpu_us_per_msg": r.get("server_cpu_us_per_msg"), "client_busy": r.get("client_cpu_util"),
+             "disturbed": r.get("disturbed", 0), "error": r.get("error", "")}
+            for r in runs if r["model"] in label and r["scenario"] == "throughput"]
+
+
+def perf_counts(text: str) -> dict[str, int]:
+    """perf stat -x, output: event name -> count."""
+    counts = {}
+    for line in text.splitlines():
+        fields = line.split(",")
+        if len(fields) > 2 and fields[0].strip().isdigit():
+            counts[fields[2]] = int(fields[0])
+    return counts
+
+
+def callgrind_total(text: str) -> int:
+    """The instructions a callgrind.out file counts; ValueError without one."""
+    totals = re.search(r"^(?:totals|summary):\s+(\d+)", text, re.MULTILINE)
+    if not totals:
+        raise ValueError("callgrind wrote no totals")
+    return int(totals.group(1))
+
+
+def per_message(short: tuple[float, float], long: tuple[float, float]) -> float:
+    """(count, messages) of a short and a long run of the same server: the
+    count per message of the difference, so start-up and the ramp-up (the
+    same in both) do not count."""
+    return (long[0] - short[0]) / (long[1] - short[1])
+
+
+def ratio_cell(values: list[float]) -> str:
+    low, high = median_interval(values)
+    verdict = "tie" if low <= 1 <= high else ("higher" if low > 1 else "lower")
+    return f"{statistics.median(values):.2f} ({low:.2f}–{high:.2f}, {verdict})"
+
+
+def report(rows: list[dict], entrants: list[Entrant], baseline: str, loads, reps: int,
+           client_bound_at: float) -> str:
+    """The Markdown tables of a run: ratios per load, then the profiles.
+    `client_bound_at` is echo-bench's (its JSON context)."""
+    lines = [f"Ratios are to {baseline}, median over {reps} repetitions in rotated order (95% bootstrap "
+             "interval, verdict); a disturbed repetition (echo-bench's mark) is left out. Server CPU ratio: "
+             "the baseline's µs/msg over the entrant's (above 1: cheaper). "
+             f"‡: echo-load used {client_bound_at:.0%} or more of its CPUs, so the throughput is the "
              "client's limit and only the server's CPU per message compares the servers.", "",
              "| conns | size | entrant | msgs/s | throughput ratio | server µs/msg | server CPU ratio "
              "| p99 µs | client CPU busy |",
              "|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for connections, size in loads:
-        case = [r for r in rows if r["connections"] == connections and r["size"] == size and "msgs_per_s" in r]
+        case = [r for r in rows if r["connections"] == connections and r["size"] == size
+                and "msgs_per_s" in r and judged(r)]
         base = {r["rep"]: r for r in case if r["entrant"] == baseline}
         for entrant in entrants:
-            own = [r for r in case if r["entrant"] == entrant.name]
+            own = [r for r in case if r["entrant"] == entrant.label and r["rep"] in base]
+            if not own:
+                lines.append(f"| {connections} | {size} | {entrant.label} | no undisturbed pair | | | | | |")
+                continue
             tput = [r["msgs_per_s"] / base[r["rep"]]["msgs_per_s"] for r in own]
             cost = [base[r["rep"]]["server_cpu_us_per_msg"] / r["server_cpu_us_per_msg"] for r in own]
-            same = entrant.name == baseline
+            same = entrant.label == baseline
             busy = statistics.median(r["client_busy"] for r in own)
-            mark = " ‡" if busy >= CLIENT_BOUND_AT else ""
-            lines.append(f"| {connections} | {size} | {entrant.name} "
+            mark = " ‡" if busy >= client_bound_at else ""
+            lines.append(f"| {connections} | {size} | {entrant.label} "
                          f"| {statistics.median(r['msgs_per_s'] for r in own):,.0f}{mark} "
                          f"| {'baseline' if same else ratio_cell(tput)} "
                          f"| {statistics.median(r['server_cpu_us_per_msg'] for r in own):.2f} "
