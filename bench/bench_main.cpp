@@ -40,7 +40,6 @@
 #include "echo/output_file.hpp"
 #include "entrant_specs.hpp"
 #include "finite_json_reporter.hpp"
-#include "host_agent.hpp"
 #include "launched_server.hpp"
 #include "live_servers.hpp"
 #include "remote_run.hpp"
@@ -201,33 +200,6 @@ std::unique_ptr<echo::bench::BufferedFileReporter> take_benchmark_out(
   return nullptr;
 }
 
-// `echo-bench --agent [--agent-cpus LIST] [--agent-max-fds N] [-- SERVER...]`:
-// what echo-bench --remote starts on each host (host_agent.hpp). Not for
-// people: its options are parsed by hand and it speaks a line protocol.
-int run_agent(int argc, char** argv) {
-  echo::bench::AgentOptions options;
-  for (int i = 2; i < argc; ++i) {
-    const std::string word = argv[i];
-    if (word == "--") {
-      options.server_argv.assign(argv + i + 1, argv + argc);
-      break;
-    }
-    if (i + 1 >= argc) {
-      std::cerr << "echo-bench --agent: " << word << " needs a value\n";
-      return 2;
-    }
-    if (word == "--agent-cpus") {
-      options.cpus = echo::bench::parse_cpu_list(argv[++i]);
-    } else if (word == "--agent-max-fds") {
-      options.max_fds = static_cast<unsigned>(std::stoul(argv[++i]));
-    } else {
-      std::cerr << "echo-bench --agent: unknown option " << word << "\n";
-      return 2;
-    }
-  }
-  return echo::bench::run_host_agent(options);
-}
-
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> items;
   std::stringstream in(text);
@@ -357,7 +329,8 @@ int run_bench(int argc, char** argv) {
                  "With --remote: the server's address as the load hosts reach it (default: the "
                  "namespace's address, or the ssh destination's HostName)");
   app.add_option("--remote-dir", remote_settings.remote_dir,
-                 "With --remote: directory of echo-server, echo-load and echo-bench on the hosts "
+                 "With --remote: directory of echo-server, echo-load and echo-bench-agent on the "
+                 "hosts "
                  "(default: the same paths as here)");
   app.add_option("--ssh-config", remote_settings.ssh_config,
                  "With --remote ssh: an ssh_config file (ssh -F)");
@@ -477,7 +450,7 @@ int run_bench(int argc, char** argv) {
     remote_settings.kind =
         remote_kind == "ssh" ? echo::bench::RemoteKind::ssh : echo::bench::RemoteKind::netns;
     remote_settings.echo_load = ECHO_LOAD_PATH;
-    remote_settings.echo_bench = std::filesystem::read_symlink("/proc/self/exe").string();
+    remote_settings.agent = ECHO_AGENT_PATH;
     if (placement.mode != "unpinned") remote_settings.load_cpus = placement.cpus.client;
     remote_run = std::make_unique<echo::bench::RemoteRun>(remote_settings);
     remote_context = remote_run->context(settings.duration_s);
@@ -633,7 +606,6 @@ int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the blocked signals.
   const echo::bench::SignalCleanup cleanup;
   try {
-    if (argc > 1 && std::string(argv[1]) == "--agent") return run_agent(argc, argv);
     return run_bench(argc, argv);
   } catch (const std::exception& error) {  // e.g. the server binary is missing
     std::cerr << "echo-bench: " << error.what() << "\n";

@@ -381,7 +381,10 @@ CaseResult run_case_once(const BenchCase& c, const RunSettings& settings) {
         out = run_messages(c, settings, server);
         break;
     }
-    const std::optional<int> status = server.stop();
+    // A wrapper (valgrind, perf stat) may take a while to write its report.
+    const std::optional<int> status =
+        server.stop(settings.server_prefix.empty() ? std::chrono::milliseconds(2000)
+                                                   : std::chrono::milliseconds(30000));
     if (out.error.empty() && c.server_command.empty() && status != 0) {
       out.error = status ? "server exited with status " + std::to_string(*status) + ": " +
                                server.error_output()

@@ -1,16 +1,11 @@
 #pragma once
-// The part of echo-bench that runs on another host (`echo-bench --agent`,
+// The part of echo-bench that runs on another host (echo-bench-agent,
 // started over SSH or `ip netns exec` by remote_hosts.cpp): it starts the
 // server there, in its own process group, and measures what the server costs
 // on that host, so /proc is read where the server runs and never copied over
 // the wire. It also reads that host's wall clock, for the synchronised start.
 //
-// One line per request on stdin, one line per answer on stdout:
-//   (on start)  ready PORT            | error WHY          (PORT 0: no server)
-//   time        time UNIX_SECONDS
-//   sample      usage CPU_S CONTEXT_SWITCHES PSS_MIB PSS_ANON_MIB THREADS PROCESSES
-//               | exited STATUS WHY    (the server died: its status, its stderr)
-//   stop        stopped STATUS WHY     (STATUS -1: needed SIGKILL)
+// It speaks the line protocol of agent_protocol.hpp on stdin and stdout.
 // End of input (echo-bench finished, died or lost the connection) stops the
 // server and ends the agent: nothing outlives the run that started it.
 

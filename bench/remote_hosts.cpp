@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "agent_protocol.hpp"
 #include "child_process.hpp"
 #include "live_servers.hpp"
 
@@ -188,12 +189,12 @@ AgentChannel::AgentChannel(const RemoteHost& host, const std::vector<std::string
     shut_down();
     throw;
   }
-  if (ready.rfind("ready ", 0) != 0) {
-    const std::string why = ready.rfind("error ", 0) == 0 ? ready.substr(6) : ready;
+  try {
+    port_ = agent::read_ready(ready);
+  } catch (const std::runtime_error& error) {
     shut_down();
-    throw std::runtime_error("on " + host.name() + ": " + why);
+    throw std::runtime_error("on " + host.name() + ": " + error.what());
   }
-  port_ = static_cast<std::uint16_t>(std::stoi(ready.substr(6)));
 }
 
 AgentChannel::~AgentChannel() { shut_down(); }

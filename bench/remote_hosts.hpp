@@ -112,7 +112,7 @@ class RemoteTempDir {
   std::string path_;
 };
 
-/// The local end of an `echo-bench --agent` on a host (protocol in
+/// The local end of an echo-bench-agent on a host (protocol in
 /// host_agent.hpp).
 class AgentChannel {
  public:

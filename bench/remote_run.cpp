@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "agent_protocol.hpp"
 #include "clock_offset.hpp"
 #include "cpu_split.hpp"
 #include "echo/clock.hpp"
@@ -29,11 +30,9 @@ void sleep_until_unix(double when_s) {
   if (left > 0) std::this_thread::sleep_for(std::chrono::duration<double>(left));
 }
 
-std::runtime_error unexpected_answer(const std::string& host, const std::string& answer,
-                                     const char* request) {
-  std::string message = "the agent on ";
-  message.append(host).append(" answered '").append(answer).append("' to ").append(request);
-  return std::runtime_error(message);
+// An answer the agent gave that echo-bench cannot use, naming the host.
+std::runtime_error from_agent_on(const std::string& host, const std::runtime_error& error) {
+  return std::runtime_error("the agent on " + host + " " + error.what());
 }
 
 ClockOffset measure_clock_offset(AgentChannel& agent, const std::string& host) {
@@ -41,12 +40,13 @@ ClockOffset measure_clock_offset(AgentChannel& agent, const std::string& host) {
   for (int i = 0; i < 7; ++i) {
     ClockProbe probe;
     probe.sent_s = unix_time_s();
-    const std::string answer = agent.request("time");
+    const std::string answer = agent.request(agent::kTime);
     probe.received_s = unix_time_s();
-    if (answer.rfind("time ", 0) != 0) {
-      throw unexpected_answer(host, answer, "time");
+    try {
+      probe.remote_s = agent::read_time(answer);
+    } catch (const std::runtime_error& error) {
+      throw from_agent_on(host, error);
     }
-    probe.remote_s = std::stod(answer.substr(5));
     probes.push_back(probe);
   }
   return estimate_clock_offset(probes);
@@ -59,26 +59,21 @@ struct ServerSample {
 };
 
 ServerSample sample_server(AgentChannel& agent, const std::string& host) {
-  const std::string answer = agent.request("sample");
-  ServerSample sample;
-  std::istringstream words(answer);
-  std::string kind;
-  words >> kind;
-  if (kind == "usage") {
-    ProcessGroupUsage& u = sample.usage;
-    words >> u.cpu_s >> u.voluntary_switches >> u.involuntary_switches >> u.pss_mib >>
-        u.pss_anon_mib >> u.threads >> u.processes;
-    if (words) return sample;
-  } else if (kind == "exited") {
-    int status = 0;
-    words >> status;
-    std::string rest;
-    std::getline(words, rest);
-    sample.died = "the server on " + host + " exited with status " + std::to_string(status) +
-                  " during the case; its stderr:" + rest;
-    return sample;
+  agent::Sample answer;
+  try {
+    answer = agent::read_sample(agent.request(agent::kSample));
+  } catch (const std::runtime_error& error) {
+    throw from_agent_on(host, error);
   }
-  throw unexpected_answer(host, answer, "sample");
+  ServerSample sample;
+  if (answer.usage) {
+    sample.usage = *answer.usage;
+  } else {
+    sample.died = "the server on " + host + " exited with status " +
+                  std::to_string(answer.exit_status) +
+                  " during the case; its stderr: " + answer.server_stderr;
+  }
+  return sample;
 }
 
 // What one load host measured.
@@ -188,7 +183,7 @@ std::map<std::string, std::string> RemoteRun::context(double window_s) const {
   for (std::size_t i = 0; i < loads_.size(); ++i) {
     const std::string key = "load_host_" + std::to_string(i + 1);
     context[key] = loads_[i]->name();
-    AgentChannel agent(*loads_[i], {on_host(settings_.echo_bench), "--agent"});
+    AgentChannel agent(*loads_[i], {on_host(settings_.agent)});
     const ClockOffset clock = measure_clock_offset(agent, loads_[i]->name());
     char text[96];
     std::snprintf(text, sizeof text, "%+.3f ms +/- %.3f ms", clock.offset_s * 1e3,
@@ -199,16 +194,15 @@ std::map<std::string, std::string> RemoteRun::context(double window_s) const {
   }
   {
     // The server's CPU is measured on its own host, as that host allows.
-    AgentChannel agent(*server_, {on_host(settings_.echo_bench), "--agent"});
-    std::istringstream answer(agent.request("cpu-accounting"));
-    std::string kind, method, why_not;
-    answer >> kind >> method;
-    std::getline(answer >> std::ws, why_not);
-    if (kind != "cpu-accounting" || method.empty())
-      throw std::runtime_error("the agent on " + server_->name() +
-                               " did not say how it measures CPU");
-    context["cpu_accounting"] = method;
-    if (!why_not.empty()) context["cpu_accounting_why"] = why_not;
+    AgentChannel agent(*server_, {on_host(settings_.agent)});
+    agent::CpuAccounting accounting;
+    try {
+      accounting = agent::read_cpu_accounting(agent.request(agent::kCpuAccounting));
+    } catch (const std::runtime_error& error) {
+      throw from_agent_on(server_->name(), error);
+    }
+    context["cpu_accounting"] = accounting.method;
+    if (!accounting.why_not.empty()) context["cpu_accounting_why"] = accounting.why_not;
   }
   return context;
 }
@@ -233,12 +227,12 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
   }
   try {
     // The server, under its agent, on its host.
-    std::vector<std::string> agent_argv = {on_host(settings_.echo_bench), "--agent"};
+    std::vector<std::string> agent_argv = {on_host(settings_.agent)};
     if (settings_.kind == RemoteKind::netns && !run.server_cpus.empty())
-      agent_argv.insert(agent_argv.end(), {"--agent-cpus", cpu_list_text(run.server_cpus)});
+      agent_argv.insert(agent_argv.end(), {"--cpus", cpu_list_text(run.server_cpus)});
     agent_argv.insert(
         agent_argv.end(),
-        {"--agent-max-fds", std::to_string(std::max(4096u, 2 * c.connections + 256)), "--"});
+        {"--max-fds", std::to_string(std::max(4096u, 2 * c.connections + 256)), "--"});
     std::vector<std::string> server = server_argv(c, run);
     server[0] = on_host(server[0]);
     server.insert(server.end(), {"--host", settings_.server_addr});
@@ -249,7 +243,7 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     std::vector<ClockOffset> clocks;
     double worst_offset_ms = 0;
     for (const auto& load : loads_) {
-      AgentChannel agent(*load, {on_host(settings_.echo_bench), "--agent"});
+      AgentChannel agent(*load, {on_host(settings_.agent)});
       clocks.push_back(measure_clock_offset(agent, load->name()));
       worst_offset_ms = std::max(worst_offset_ms, std::abs(clocks.back().offset_s) * 1e3);
       if (std::string why = clock_offset_refusal(load->name(), clocks.back(), run.duration_s);
@@ -368,10 +362,17 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     }
     dirs.clear();  // removed before the server stops, so a failure below leaves none
 
-    const std::string stopped = server_agent.request("stop", 15s);
+    const std::string stopped = server_agent.request(agent::kStop, 15s);
     std::string server_error = !end.died.empty() ? end.died : "";
-    if (server_error.empty() && stopped.rfind("stopped 0", 0) != 0) {
-      server_error = "the server on " + server_->name() + " ended badly: " + stopped;
+    if (server_error.empty()) {
+      try {
+        if (const agent::Stopped how = agent::read_stopped(stopped); how.status != 0) {
+          server_error = "the server on " + server_->name() + " ended badly: status " +
+                         std::to_string(how.status) + ", stderr: " + how.server_stderr;
+        }
+      } catch (const std::runtime_error& error) {
+        server_error = from_agent_on(server_->name(), error).what();
+      }
     }
     out.error = server_error;
     if (!load_errors.empty()) out.error.append(out.error.empty() ? "" : "; ").append(load_errors);

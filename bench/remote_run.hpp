@@ -28,7 +28,7 @@ struct RemoteSettings {
   std::string remote_dir;      ///< the binaries' directory on the hosts (empty: the same paths)
   std::string ssh_config;      ///< ssh -F
   std::string echo_load;       ///< local path of echo-load
-  std::string echo_bench;      ///< local path of echo-bench (the agent)
+  std::string agent;           ///< local path of echo-bench-agent
   std::vector<int> load_cpus;  ///< netns: pin each echo-load here (empty: no pinning)
 };
 

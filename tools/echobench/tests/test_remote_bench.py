@@ -145,7 +145,7 @@ class RemoteBench(unittest.TestCase):
     def bench_with_stand_in(self, name: str, script: str, load_hosts: str = "echo-load-1") -> tuple[int, dict]:
         """One epoll-reactor case whose --remote-dir holds the real binaries,
         except `name`, which is `script`."""
-        where = {"echo-load": "clients", "echo-server": "servers", "echo-bench": "bench"}
+        where = {"echo-load": "clients", "echo-server": "servers", "echo-bench-agent": "bench"}
         fake = os.path.join(self.work, "bin")
         os.makedirs(fake)
         for real in where.keys() - {name}:
@@ -185,7 +185,7 @@ class RemoteBench(unittest.TestCase):
     def test_a_clock_too_far_off_is_refused(self):
         # An agent whose clock runs 5 s ahead: echo-bench must refuse before any case.
         status, _ = self.bench_with_stand_in(
-            "echo-bench", "#!/usr/bin/python3\nimport sys, time\nprint('ready 0', flush=True)\n"
+            "echo-bench-agent", "#!/usr/bin/python3\nimport sys, time\nprint('ready 0', flush=True)\n"
                           "for line in sys.stdin:\n"
                           "    print(f'time {time.time() + 5:.9f}', flush=True)\n")
         self.assertEqual(status, 1, self.stderr)
