@@ -1,13 +1,17 @@
-// echo-bench-agent [--cpus LIST] [--max-fds N] [-- SERVER ARGV...]
+// echo-bench-agent [--cpus LIST|split] [--max-fds N] [-- SERVER ARGV...]
 //
 // What echo-bench --remote starts on each host, over SSH or `ip netns exec`
 // (host_agent.hpp): it starts the server there and measures it, answering
-// echo-bench's requests line by line (agent_protocol.hpp). Not for people.
+// echo-bench's requests line by line (agent_protocol.hpp). Tools that
+// measure a client echo-bench does not have (tools/compare-load-generators)
+// start their server through it too; `--cpus split` pins it where echo-bench
+// would. Not for people.
 
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "cpu_split.hpp"
 #include "echo/finite_check.hpp"
 #include "host_agent.hpp"
 #include "launched_server.hpp"
@@ -16,7 +20,7 @@ namespace {
 
 int usage_error(const std::string& why) {
   std::cerr << "echo-bench-agent: " << why
-            << "\nusage: echo-bench-agent [--cpus LIST] [--max-fds N] [-- SERVER ARGV...]\n";
+            << "\nusage: echo-bench-agent [--cpus LIST|split] [--max-fds N] [-- SERVER ARGV...]\n";
   return 2;
 }
 
@@ -34,7 +38,9 @@ int main(int argc, char** argv) {
     const std::string value = argv[++i];
     try {
       if (word == "--cpus") {
-        options.cpus = echo::bench::parse_cpu_list(value);
+        options.cpus = value == "split"
+                           ? echo::bench::split_cpus(echo::bench::allowed_cpus()).server
+                           : echo::bench::parse_cpu_list(value);
       } else if (word == "--max-fds") {
         if (!echo::is_plain_decimal(value) || value.find('.') != std::string::npos ||
             value.size() > 9)

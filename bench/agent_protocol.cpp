@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "launched_server.hpp"
+
 namespace echo::bench::agent {
 namespace {
 
@@ -49,6 +51,11 @@ std::string cpu_accounting_answer(const std::string& method, const std::string& 
          one_line(why_not);
 }
 
+std::string cpu_split_answer(const CpuSplit& split) {
+  return std::string(kCpuSplit) + " " + cpu_list_text(split.server) + " " +
+         cpu_list_text(split.client);
+}
+
 std::string usage_answer(const ProcessGroupUsage& u) {
   char line[256];
   std::snprintf(line, sizeof line, "usage %.9f %llu %llu %.6f %.6f %u %u", u.cpu_s,
@@ -87,6 +94,17 @@ CpuAccounting read_cpu_accounting(const std::string& answer) {
   if (!words || !(*words >> out.method)) throw unusable(answer, kCpuAccounting);
   out.why_not = rest_of(*words);
   return out;
+}
+
+CpuSplit read_cpu_split(const std::string& answer) {
+  auto words = words_after(answer, kCpuSplit);
+  std::string server, client;
+  if (!words || !(*words >> server >> client)) throw unusable(answer, kCpuSplit);
+  try {
+    return CpuSplit{parse_cpu_list(server), parse_cpu_list(client)};
+  } catch (const std::invalid_argument&) {
+    throw unusable(answer, kCpuSplit);
+  }
 }
 
 Sample read_sample(const std::string& answer) {

@@ -6,6 +6,7 @@
 //   (on start)      ready PORT            | error WHY        (PORT 0: no server)
 //   time            time UNIX_SECONDS
 //   cpu-accounting  cpu-accounting METHOD [WHY_NOT]
+//   cpu-split       cpu-split SERVER_CPUS CLIENT_CPUS   (echo-bench's default split here)
 //   sample          usage CPU_S VOLUNTARY INVOLUNTARY PSS_MIB PSS_ANON_MIB THREADS PROCESSES
 //                   | exited STATUS STDERR | error WHY
 //   stop            stopped STATUS STDERR   (STATUS -1: needed SIGKILL)
@@ -16,12 +17,14 @@
 #include <optional>
 #include <string>
 
+#include "cpu_split.hpp"
 #include "process_group_usage.hpp"
 
 namespace echo::bench::agent {
 
 inline constexpr const char* kTime = "time";
 inline constexpr const char* kCpuAccounting = "cpu-accounting";
+inline constexpr const char* kCpuSplit = "cpu-split";
 inline constexpr const char* kSample = "sample";
 inline constexpr const char* kStop = "stop";
 
@@ -33,6 +36,7 @@ std::string ready_answer(std::uint16_t port);
 std::string error_answer(const std::string& why);
 std::string time_answer(double unix_s);
 std::string cpu_accounting_answer(const std::string& method, const std::string& why_not);
+std::string cpu_split_answer(const CpuSplit& split);
 std::string usage_answer(const ProcessGroupUsage& usage);
 std::string exited_answer(int status, const std::string& server_stderr);
 std::string stopped_answer(std::optional<int> status, const std::string& server_stderr);
@@ -46,6 +50,7 @@ struct CpuAccounting {
   std::string why_not;  ///< why not a cgroup, when "proc"
 };
 CpuAccounting read_cpu_accounting(const std::string& answer);
+CpuSplit read_cpu_split(const std::string& answer);
 /// A sample: the server's usage, or how it ended (it died during the case).
 struct Sample {
   std::optional<ProcessGroupUsage> usage;

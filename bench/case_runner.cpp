@@ -106,6 +106,19 @@ std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& sett
   return with_args(std::move(argv), c.server_args);
 }
 
+LoadConfig load_config(const BenchCase& c, const RunSettings& settings, std::uint16_t port) {
+  LoadConfig config;
+  config.port = port;
+  config.udp = c.udp;
+  config.connections = c.connections;
+  config.size = c.size;
+  config.duration_s = settings.duration_s;
+  config.warmup_s = settings.warmup_s;
+  config.threads = std::min(settings.client_threads, c.connections);
+  config.interval_s = 0;
+  return config;
+}
+
 std::string load_failure(const LoadResult& r) {
   // echo-load's own reasons: one list for the command line, local and
   // remote cases.
@@ -157,19 +170,6 @@ LaunchedServer launch(const BenchCase& c, const RunSettings& settings) {
   }
   return c.server_command.empty() ? LaunchedServer::start(server_argv(c, settings), options)
                                   : LaunchedServer::start_command(c.server_command, options);
-}
-
-LoadConfig load_config(const BenchCase& c, const RunSettings& settings, std::uint16_t port) {
-  LoadConfig config;
-  config.port = port;
-  config.udp = c.udp;
-  config.connections = c.connections;
-  config.size = c.size;
-  config.duration_s = settings.duration_s;
-  config.warmup_s = settings.warmup_s;
-  config.threads = std::min(settings.client_threads, c.connections);
-  config.interval_s = 0;
-  return config;
 }
 
 CaseResult run_messages(const BenchCase& c, const RunSettings& settings,

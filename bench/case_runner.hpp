@@ -65,6 +65,9 @@ void add_server_counters(CaseResult& out, const ProcessGroupUsage& start,
                          const ProcessGroupUsage& end, double items);
 /// p50_us, p99_us, p999_us and max_us of a latency histogram.
 void add_latency_counters(CaseResult& out, const LatencyHistogram& h);
+/// The load a case puts on its server at `port`: the one LoadConfig a local
+/// run drives and a remote run turns into echo-load's command line.
+LoadConfig load_config(const BenchCase& c, const RunSettings& settings, std::uint16_t port);
 /// Why a load run must not count ("" if it may).
 std::string load_failure(const LoadResult& r);
 

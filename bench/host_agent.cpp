@@ -5,6 +5,7 @@
 
 #include "agent_protocol.hpp"
 #include "cpu_cgroup.hpp"
+#include "cpu_split.hpp"
 #include "echo/clock.hpp"
 #include "launched_server.hpp"
 #include "process_group_usage.hpp"
@@ -34,6 +35,8 @@ int run_host_agent(const AgentOptions& options) {
       std::string why_not;
       const std::string method = cpu_accounting_method(&why_not);
       std::cout << agent::cpu_accounting_answer(method, why_not) << std::endl;
+    } else if (request == agent::kCpuSplit) {
+      std::cout << agent::cpu_split_answer(split_cpus(allowed_cpus())) << std::endl;
     } else if (request == agent::kSample && server) {
       if (const std::optional<int> status = server->wait_exit(std::chrono::milliseconds(0))) {
         std::cout << agent::exited_answer(*status, server->error_output()) << std::endl;

@@ -13,6 +13,7 @@
 #include "cpu_split.hpp"
 #include "echo/clock.hpp"
 #include "hdr_log_reader.hpp"
+#include "load_options.hpp"
 #include "load_summary.hpp"
 
 namespace echo::bench {
@@ -259,33 +260,22 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     for (unsigned i = 0; i < hosts; ++i) {
       const unsigned connections = c.connections / hosts + (i < c.connections % hosts ? 1 : 0);
       threads.push_back(std::min(run.client_threads, connections));
+      // The local run's load, this host's share of it, as echo-load's options.
+      LoadConfig config = load_config(c, run, server_agent.port());
+      config.host = settings_.server_addr;
+      config.connections = connections;
+      config.threads = threads.back();
+      if (c.scenario == Scenario::latency) config.rate = c.rate * connections / c.connections;
+      config.format = OutputFormat::json;
+      config.interval_s = -1;  // echo-load's own intervals for its .hlog
+      config.hlog_path = dirs[i]->path() + "/latency.hlog";
+      config.start_on_input = true;
       std::vector<std::string> argv;
       if (settings_.kind == RemoteKind::netns && !settings_.load_cpus.empty())
         argv = {"taskset", "-c", cpu_list_text(settings_.load_cpus)};
-      argv.insert(argv.end(), {on_host(settings_.echo_load),
-                               "--host",
-                               settings_.server_addr,
-                               "--port",
-                               std::to_string(server_agent.port()),
-                               "--connections",
-                               std::to_string(connections),
-                               "--size",
-                               std::to_string(c.size),
-                               "--duration",
-                               std::to_string(run.duration_s),
-                               "--warmup",
-                               std::to_string(run.warmup_s),
-                               "--threads",
-                               std::to_string(threads.back()),
-                               "--format",
-                               "json",
-                               "--hlog",
-                               dirs[i]->path() + "/latency.hlog",
-                               "--start-on-input"});
-      if (c.udp) argv.push_back("--udp");
-      if (c.scenario == Scenario::latency) {
-        argv.insert(argv.end(), {"--rate", std::to_string(c.rate * connections / c.connections)});
-      }
+      argv.push_back(on_host(settings_.echo_load));
+      const std::vector<std::string> options = load_arguments(config);
+      argv.insert(argv.end(), options.begin(), options.end());
       loads.push_back(start_on(*loads_[i], argv, /*with_input=*/true));
     }
     // Every host opens its connections and passes its own ramp-up barrier;

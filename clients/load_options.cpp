@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <map>
 
 #include "echo/finite_check.hpp"
@@ -152,6 +154,63 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
     return {std::nullopt, 2, "echo-load: --threads must not exceed --connections"};
   }
   return {c, 0, {}};
+}
+
+namespace {
+
+// The shortest plain decimal that reads back as `value` (echo-load takes no
+// exponent).
+std::string decimal(double value) {
+  std::array<char, 64> text{};
+  const auto end =
+      std::to_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed).ptr;
+  return {text.data(), end};
+}
+
+}  // namespace
+
+std::vector<std::string> load_arguments(const LoadConfig& c) {
+  static const std::map<OutputFormat, std::string> formats = {
+      {OutputFormat::text, "text"}, {OutputFormat::csv, "csv"}, {OutputFormat::json, "json"}};
+  std::vector<std::string> args = {"--host",
+                                   c.host,
+                                   "--port",
+                                   std::to_string(c.port),
+                                   "--connections",
+                                   std::to_string(c.connections),
+                                   "--size",
+                                   std::to_string(c.size),
+                                   "--duration",
+                                   decimal(c.duration_s),
+                                   "--warmup",
+                                   decimal(c.warmup_s),
+                                   "--rate",
+                                   decimal(c.rate),
+                                   "--pipeline",
+                                   std::to_string(c.pipeline),
+                                   "--threads",
+                                   std::to_string(c.threads),
+                                   "--udp-timeout",
+                                   decimal(c.udp_timeout_s),
+                                   "--connect-timeout",
+                                   decimal(c.connect_timeout_s),
+                                   "--answer-timeout",
+                                   decimal(c.answer_timeout_s),
+                                   "--timeout",
+                                   decimal(c.stall_timeout_s),
+                                   "--ramp-up-timeout",
+                                   decimal(c.ramp_up_timeout_s),
+                                   "--max-loss",
+                                   decimal(c.max_loss_pct),
+                                   "--format",
+                                   formats.at(c.format)};
+  if (c.interval_s >= 0) args.insert(args.end(), {"--interval", decimal(c.interval_s)});
+  if (c.udp) args.emplace_back("--udp");
+  if (!c.hgrm_path.empty()) args.insert(args.end(), {"--hgrm", c.hgrm_path});
+  if (!c.hlog_path.empty()) args.insert(args.end(), {"--hlog", c.hlog_path});
+  if (c.start_at_unix_s > 0) args.insert(args.end(), {"--start-at", decimal(c.start_at_unix_s)});
+  if (c.start_on_input) args.emplace_back("--start-on-input");
+  return args;
 }
 
 }  // namespace echo

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "load_config.hpp"
 
@@ -16,5 +17,12 @@ struct ParsedLoadOptions {
 };
 
 ParsedLoadOptions parse_load_options(int argc, const char* const* argv);
+
+/// The inverse: echo-load's options (without the program name) for every
+/// setting of `config`, so another host's echo-load runs exactly the config
+/// echo-bench built for a local run (echo-bench --remote). interval_s < 0
+/// leaves --interval to echo-load's default; progress_lines is echo-load's
+/// own choice from --interval.
+std::vector<std::string> load_arguments(const LoadConfig& config);
 
 }  // namespace echo

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace echo::bench::agent {
 namespace {
@@ -18,6 +19,10 @@ TEST(AgentProtocol, EveryAnswerReadsBackAsWritten) {
   EXPECT_EQ(proc.method, "proc");
   EXPECT_EQ(proc.why_not, "not root at all");  // one line
   EXPECT_EQ(read_cpu_accounting(cpu_accounting_answer("cgroup-cpuacct", "")).why_not, "");
+
+  const CpuSplit split = read_cpu_split(cpu_split_answer(CpuSplit{{2, 3}, {0, 1}}));
+  EXPECT_EQ(split.server, (std::vector<int>{2, 3}));
+  EXPECT_EQ(split.client, (std::vector<int>{0, 1}));
 
   ProcessGroupUsage usage;
   usage.cpu_s = 1.234567891;

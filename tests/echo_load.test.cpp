@@ -11,6 +11,7 @@
 #include <string>
 
 #include "load_engine.hpp"
+#include "load_options.hpp"
 #include "load_report.hpp"
 #include "load_summary.hpp"
 #include "support/fake_servers.hpp"
@@ -447,6 +448,59 @@ TEST(LoadSummary, AMissingKeyIsAnErrorNamingIt) {
     EXPECT_NE(std::string(error.what()).find("'lost'"), std::string::npos) << error.what();
   }
   EXPECT_THROW((void)read_load_json("not json"), std::runtime_error);
+}
+
+// The command line echo-bench --remote gives a load host's echo-load is the
+// LoadConfig a local run uses, setting for setting.
+TEST(LoadArguments, ReadBackAsTheSameConfig) {
+  LoadConfig config;
+  config.host = "10.86.2.1";
+  config.port = 40123;
+  config.connections = 250;
+  config.size = 16384;
+  config.duration_s = 2.5;
+  config.warmup_s = 0.3;
+  config.rate = 12345.5;
+  config.pipeline = 4;
+  config.threads = 2;
+  config.udp = true;
+  config.udp_timeout_s = 0.25;
+  config.connect_timeout_s = 7;
+  config.answer_timeout_s = 1.5;
+  config.stall_timeout_s = 3;
+  config.ramp_up_timeout_s = 45;
+  config.max_loss_pct = 0.1;
+  config.interval_s = 0.2;
+  config.format = OutputFormat::json;
+  config.hlog_path = "/tmp/echo-bench.x/latency.hlog";
+  config.start_on_input = true;
+  std::vector<std::string> words = load_arguments(config);
+  words.insert(words.begin(), "echo-load");
+  std::vector<const char*> argv;
+  for (const std::string& word : words) argv.push_back(word.c_str());
+  const ParsedLoadOptions parsed = parse_load_options(static_cast<int>(argv.size()), argv.data());
+  ASSERT_TRUE(parsed.config) << parsed.message;
+  const LoadConfig& back = *parsed.config;
+  EXPECT_EQ(back.host, config.host);
+  EXPECT_EQ(back.port, config.port);
+  EXPECT_EQ(back.connections, config.connections);
+  EXPECT_EQ(back.size, config.size);
+  EXPECT_EQ(back.duration_s, config.duration_s);
+  EXPECT_EQ(back.warmup_s, config.warmup_s);
+  EXPECT_EQ(back.rate, config.rate);
+  EXPECT_EQ(back.pipeline, config.pipeline);
+  EXPECT_EQ(back.threads, config.threads);
+  EXPECT_EQ(back.udp, config.udp);
+  EXPECT_EQ(back.udp_timeout_s, config.udp_timeout_s);
+  EXPECT_EQ(back.connect_timeout_s, config.connect_timeout_s);
+  EXPECT_EQ(back.answer_timeout_s, config.answer_timeout_s);
+  EXPECT_EQ(back.stall_timeout_s, config.stall_timeout_s);
+  EXPECT_EQ(back.ramp_up_timeout_s, config.ramp_up_timeout_s);
+  EXPECT_EQ(back.max_loss_pct, config.max_loss_pct);
+  EXPECT_EQ(back.interval_s, config.interval_s);
+  EXPECT_EQ(back.format, config.format);
+  EXPECT_EQ(back.hlog_path, config.hlog_path);
+  EXPECT_EQ(back.start_on_input, config.start_on_input);
 }
 
 }  // namespace

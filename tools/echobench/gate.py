@@ -204,8 +204,8 @@ def run_bench(bench: str, cases: list[str], settings: Settings, extra_server_arg
             f"--warmup={settings.warmup_s}", f"--benchmark_out={path}", "--benchmark_out_format=json"]
     if takes_repetitions(bench):  # one run per call: the gate does its own pairing
         argv.append("--repetitions=1")
-    if cores >= 2:  # server and load generator on different cores
-        argv += ["--server-cpus=1", "--client-cpus=0"]
+    # Where the server and the load run is echo-bench's own choice (its
+    # default split), the same for both builds.
     if extra_server_args:
         argv.append(f"--server-extra-args={extra_server_args}")
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
