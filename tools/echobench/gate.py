@@ -197,7 +197,6 @@ def takes_repetitions(bench: str) -> bool:
 def run_bench(bench: str, cases: list[str], settings: Settings, extra_server_args: str = "") -> list[dict[str, Any]]:
     """One run of every case in `cases` on one build; returns its runs."""
     pattern = "^(" + "|".join(c.replace(".", "\\.") for c in cases) + ")(/|$)"
-    cores = os.cpu_count() or 1
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
         path = out.name
     argv = [bench, "--matrix=default", f"--benchmark_filter={pattern}", f"--duration={settings.duration_s}",
