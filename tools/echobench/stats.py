@@ -13,9 +13,10 @@ d > 0 means the candidate is worse (slower, or more CPU per message).
 from __future__ import annotations
 
 import math
-import random
 import statistics
 from dataclasses import dataclass
+
+from .uncertainty import median_interval
 
 
 def signed_ranks(differences: list[float]) -> tuple[list[float], list[float]]:
@@ -61,18 +62,6 @@ def smallest_p(pairs: int) -> float:
     return 0.5 ** pairs if pairs > 0 else 1.0
 
 
-def bootstrap_median_interval(differences: list[float], level: float = 0.95,
-                              resamples: int = 4000, seed: int = 862) -> tuple[float, float]:
-    """Percentile bootstrap interval of the median (seeded: the same data
-    always gives the same interval)."""
-    generator = random.Random(seed)
-    n = len(differences)
-    medians = sorted(statistics.median(generator.choices(differences, k=n)) for _ in range(resamples))
-    low = medians[int((1 - level) / 2 * resamples)]
-    high = medians[min(resamples - 1, int((1 + level) / 2 * resamples))]
-    return low, high
-
-
 def as_change(log_ratio: float) -> float:
     """d = ln(base/candidate) -> how much worse the candidate is, as a
     fraction (0.05 = 5 % worse)."""
@@ -97,7 +86,7 @@ def decide(differences: list[float], alpha: float = 0.01, threshold: float = 0.0
     if n == 0:
         return Verdict(0, 0.0, (0.0, 0.0), 1.0, "inconclusive", "no pairs")
     change = as_change(statistics.median(differences))
-    low, high = bootstrap_median_interval(differences)
+    low, high = median_interval(differences)  # the suite's one bootstrap
     p = wilcoxon_greater(differences)
     nonzero = sum(1 for d in differences if d != 0)
     if smallest_p(nonzero) >= alpha:

@@ -44,13 +44,13 @@ class QuickPipeline(unittest.TestCase):
                 self.assertEqual(run["time_unit"], "us")
                 self.assertAlmostEqual(run["real_time"] * run["msgs_per_s"] / 1e6, 1.0, delta=0.02, msg=run["name"])
                 self.assertAlmostEqual(run["items_per_second"], run["msgs_per_s"], delta=run["msgs_per_s"] * 0.02)
-            report = subprocess.run([sys.executable, os.path.join(TOOLS, "bench-report"), json_path, "--csv",
-                                     csv_path], capture_output=True, text=True, timeout=60)
-            self.assertEqual(report.returncode, 0, report.stderr)
-            self.assertIn(" ±", report.stdout)  # median ±half-width
-            plot = subprocess.run([sys.executable, os.path.join(TOOLS, "plot"), csv_path, "--out", out],
-                                  capture_output=True, text=True, timeout=120)
-            self.assertEqual(plot.returncode, 0, plot.stderr)
+            # The one wiring of the pipeline, as tools/run and .ci/run call it.
+            pipeline = subprocess.run([sys.executable, os.path.join(TOOLS, "pipeline"), json_path, "--out", out],
+                                      capture_output=True, text=True, timeout=180)
+            self.assertEqual(pipeline.returncode, 0, pipeline.stderr)
+            self.assertIn(" ±", pipeline.stdout)  # the summary: median ±half-width
+            for written in (csv_path, os.path.join(out, "latest-cases.csv"), os.path.join(out, "README.md")):
+                self.assertTrue(os.path.exists(written), written)
             with open(os.path.join(out, "claims.json"), encoding="utf-8") as source:
                 document = json.load(source)
         self.assertEqual(claims.schema_errors(document), [])
@@ -72,7 +72,7 @@ class QuickPipeline(unittest.TestCase):
 class PythonReferenceServers(unittest.TestCase):
     def test_python_servers_run_as_reference_rows_outside_every_claim(self):
         with tempfile.TemporaryDirectory() as out:
-            json_path, csv_path = os.path.join(out, "latest.json"), os.path.join(out, "latest.csv")
+            json_path = os.path.join(out, "latest.json")
             # As above, no window counts as disturbed: the slow-machine
             # stage's contention would leave every case out of the plot.
             bench = subprocess.run([BENCH, "--matrix=quick", "--python-servers", "--repetitions=2",
@@ -87,13 +87,10 @@ class PythonReferenceServers(unittest.TestCase):
                              "python-threading,python-forking,python-asyncio")
             ran = {b["name"].split("/")[2] for b in document["benchmarks"] if not b.get("error_occurred")}
             self.assertEqual(ran, {"python-asyncio", "asio-coroutine"})
-            report = subprocess.run([sys.executable, os.path.join(TOOLS, "bench-report"), json_path, "--csv",
-                                     csv_path], capture_output=True, text=True, timeout=60)
-            self.assertEqual(report.returncode, 0, report.stderr)
-            self.assertIn("python-asyncio", report.stdout)  # a column of the tables
-            plot = subprocess.run([sys.executable, os.path.join(TOOLS, "plot"), csv_path, "--out", out],
-                                  capture_output=True, text=True, timeout=120)
-            self.assertEqual(plot.returncode, 0, plot.stderr)
+            pipeline = subprocess.run([sys.executable, os.path.join(TOOLS, "pipeline"), json_path, "--out", out],
+                                      capture_output=True, text=True, timeout=180)
+            self.assertEqual(pipeline.returncode, 0, pipeline.stderr)
+            self.assertIn("python-asyncio", pipeline.stdout)  # a column of the tables
             with open(os.path.join(out, "claims.json"), encoding="utf-8") as source:
                 for claim in json.load(source)["claims"]:
                     self.assertNotIn("python-asyncio", claim.get("medians", {}))

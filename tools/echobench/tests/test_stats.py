@@ -5,7 +5,7 @@ import math
 import random
 import unittest
 
-from echobench import stats
+from echobench import stats, uncertainty
 
 
 def with_negative_ranks(n: int, negative: set[int]) -> list[float]:
@@ -79,9 +79,12 @@ class Decide(unittest.TestCase):
         self.assertGreater(stats.log_ratios([100.0], [90.0], higher_is_better=True)[0], 0)
         self.assertGreater(stats.log_ratios([5.0], [6.0], higher_is_better=False)[0], 0)
 
-    def test_bootstrap_interval_is_reproducible(self):
+    def test_the_verdict_uses_the_suites_one_bootstrap(self):
         d = self.noisy(0.05, 10, 4)
-        self.assertEqual(stats.bootstrap_median_interval(d), stats.bootstrap_median_interval(d))
+        verdict = stats.decide(d)
+        self.assertEqual(stats.decide(d), verdict)  # seeded: the same data, the same interval
+        low, high = uncertainty.median_interval(d)
+        self.assertEqual(verdict.interval, (stats.as_change(low), stats.as_change(high)))
 
 
 if __name__ == "__main__":
