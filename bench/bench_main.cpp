@@ -217,6 +217,19 @@ std::string number_text(double value) {
   return text.str();
 }
 
+std::string entrant_order(const std::vector<echo::bench::CustomServer>& custom_servers) {
+  std::string order;
+  const auto add = [&order](const std::string& name) {
+    order.append(order.empty() ? "" : ",") += name;
+  };
+  for (const echo::ModelDescription& model : echo::model_catalog()) {
+    add(model.name);
+    if (model.offload_knob) add(model.name + "+offload");
+  }
+  for (const auto& custom : custom_servers) add(custom.name);
+  return order;
+}
+
 int run_bench(int argc, char** argv) {
   std::string matrix = "default";
   std::vector<std::string> case_specs;
@@ -506,7 +519,11 @@ int run_bench(int argc, char** argv) {
       {"disturbed_at",
        settings.watched_cpus.empty() ? "unwatched" : std::to_string(settings.disturbed_at)},
       {"server_extra_args", server_extra_args},
-      {"server_prefix", settings.server_prefix}};
+      {"server_prefix", settings.server_prefix},
+      // The order tables and charts list the entrants in (and each keeps its
+      // colour by): the catalog's, each model's +offload after it, then the
+      // outside entrants as given (tools/echobench reads it from here).
+      {"models", entrant_order(custom_servers)}};
   {
     // Where server CPU time comes from (cpu_cgroup.hpp): nanoseconds from a
     // cgroup per server, or /proc where cgroups cannot be used. A remote

@@ -16,17 +16,32 @@ from . import uncertainty
 # eight. A model keeps its colour on every chart.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
            "#882255", "#999933", "#888888"]
-KNOWN_MODELS = ["thread-per-connection", "thread-pool", "fork-per-connection", "asio-coroutine", "iterative",
-                "epoll-reactor", "prefork", "io-uring", "asio-coroutine+offload"]
+# The run's entrants in echo-bench's order (its context's "models"): tables
+# and charts list them so, and each keeps its colour by it. Empty (a CSV read
+# without its JSON): alphabetical.
+_ORDER: list[str] = []
+
+
+def use_model_order(context: dict) -> None:
+    """Takes the order from echo-bench's context, for every table and chart after."""
+    _ORDER[:] = [m for m in str(context.get("models", "")).split(",") if m]
+
+
+def model_order(models) -> list[str]:
+    """`models` in the run's order, any it does not list alphabetically after
+    (the cases ran in random order, so first-seen order would change)."""
+    present = set(models)
+    return [m for m in _ORDER if m in present] + sorted(present - set(_ORDER))
 
 Point = tuple[float, float, float, float]  # x, median, interval low, interval high
 Series = dict[str, list[Point]]  # model -> points sorted by x
 
 
 def model_colours(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """Known models first in a fixed order, then any others alphabetically."""
-    others = sorted({r["model"] for r in rows} - set(KNOWN_MODELS))
-    return {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(KNOWN_MODELS + others)}
+    """The run's entrants in its order, then any others alphabetically: a
+    model has the same colour on every chart of a run."""
+    others = sorted({r["model"] for r in rows} - set(_ORDER))
+    return {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(_ORDER + others)}
 
 
 def _point(x: float, ys: list[float]) -> Point:
@@ -39,9 +54,7 @@ def _median_series(rows: list[dict[str, Any]], x: str, y: str) -> Series:
     for row in rows:
         if x in row and y in row:
             points[row["model"]][row[x]].append(row[y])
-    order = {m: i for i, m in enumerate(KNOWN_MODELS)}
-    return {model: sorted(_point(px, ys) for px, ys in by_x.items())
-            for model, by_x in sorted(points.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))}
+    return {model: sorted(_point(px, ys) for px, ys in points[model].items()) for model in model_order(points)}
 
 
 def single_x(series: Series) -> bool:

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-from . import cases, charts, claims, report, timeseries
+from . import cases, chart_data, charts, claims, report, timeseries
 from .cli import FINDING, OK, Unusable, output_file
 from .gbench import BenchJsonError, columns_of, load_rows
 from .results_csv import ResultsCsvError, read_results, successful
@@ -35,6 +35,7 @@ def tabulate(json_path: str, csv_path: str | None, cases_csv_path: str | None) -
         raise Unusable(str(error)) from error
     if not rows:
         raise Unusable(f"{json_path}: no benchmark results")
+    chart_data.use_model_order(context)
     if csv_path:
         write_csv(csv_path, rows, columns_of(rows))
     client_bound_at = float(context.get("client_bound_at", cases.CLIENT_BOUND_AT))
@@ -92,6 +93,7 @@ def draw(csv_path: str, out_dir: str, context: dict, timeseries_dir: str | None 
         why = f"every case failed or was disturbed ({disturbed} disturbed)" if disturbed else "every case failed"
         raise Unusable(f"{csv_path}: {why}; nothing to draw")
     footnote = footnote_from(context)
+    chart_data.use_model_order(context)
     os.makedirs(out_dir, exist_ok=True)
     written = charts.draw_all(rows, out_dir, footnote)
     written += charts.draw_timeseries(runs, out_dir, footnote)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from . import uncertainty
+from . import chart_data, uncertainty
 from .cases import CLIENT_BOUND_AT, Case, group_cases
 
 # The number that answers each scenario's question, and how to show it.
@@ -30,14 +30,6 @@ def load_label(parameters: dict[str, Any]) -> str:
         if parameters.get(key) not in ("", None):
             label += " " + text.format(parameters[key])
     return label
-
-
-def model_order(models) -> list[str]:
-    """The known models in their fixed order, then any others alphabetically
-    (the cases ran in random order, so first-seen order would change)."""
-    from .chart_data import KNOWN_MODELS
-    present = set(models)
-    return [m for m in KNOWN_MODELS if m in present] + sorted(present - set(KNOWN_MODELS))
 
 
 def load_key(cases: list[Case], label: str) -> tuple:
@@ -82,7 +74,7 @@ def summary_tables(rows: list[dict[str, Any]], client_bound_at: float = CLIENT_B
         if not chosen:
             continue
         metric, title, fmt = HEADLINE[scenario]
-        models = model_order(c.model for c in chosen)
+        models = chart_data.model_order(c.model for c in chosen)
         loads = sorted({load_label(c.parameters) for c in chosen}, key=lambda label: load_key(chosen, label))
         out.append(f"### {scenario}: {title}\n")
         out.append("| load | " + " | ".join(models) + " |")

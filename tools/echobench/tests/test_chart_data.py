@@ -27,9 +27,13 @@ class ChartData(unittest.TestCase):
         self.assertLessEqual(high, 110000.0)
         self.assertEqual(series[64]["thread-pool"][0][2:], (10000.0, 10000.0))  # one repetition
 
-    def test_series_follow_the_fixed_model_order_with_unknown_models_last(self):
+    def test_series_follow_the_runs_model_order_with_unlisted_models_last(self):
+        chart_data.use_model_order({"models": "thread-per-connection,thread-pool,asio-coroutine"})
         series = chart_data.throughput_by_connections(ROWS)[64]
         self.assertEqual(list(series), ["thread-pool", "asio-coroutine", "mystery-server"])
+        chart_data.use_model_order({})  # a CSV without its JSON: alphabetical
+        self.assertEqual(list(chart_data.throughput_by_connections(ROWS)[64]),
+                         ["asio-coroutine", "mystery-server", "thread-pool"])
 
     def test_latency_series_are_against_the_offered_rate(self):
         latency = chart_data.latency_vs_offered_rate(ROWS)
@@ -47,6 +51,7 @@ class ChartData(unittest.TestCase):
         self.assertTrue(chart_data.single_x(cost[memory_title]))
 
     def test_colours_are_the_same_whatever_the_rows(self):
+        chart_data.use_model_order({"models": "thread-pool,asio-coroutine"})
         all_colours = chart_data.model_colours(ROWS)
         fewer = chart_data.model_colours([r for r in ROWS if r["model"] == "asio-coroutine"])
         self.assertEqual(all_colours["asio-coroutine"], fewer["asio-coroutine"])
