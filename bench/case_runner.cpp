@@ -11,8 +11,10 @@
 #include "connection_scenarios.hpp"
 #include "cpu_disturbance.hpp"
 #include "launched_server.hpp"
+#include "load_counters.hpp"
 #include "load_engine.hpp"
 #include "load_report.hpp"
+#include "load_summary.hpp"
 #include "process_group_usage.hpp"
 #include "slo_search.hpp"
 
@@ -212,24 +214,13 @@ CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
   } catch (const OutputError& error) {
     out.error.append(out.error.empty() ? "" : "; ").append("--hlog-dir: ").append(error.what());
   }
-  out.seconds = r.elapsed_s;
-  out.items = r.totals.messages;
-  out.bytes = r.bytes();
-  out.counters["msgs_per_s"] = r.msgs_per_s();
-  out.counters["bytes_per_s"] = r.msgs_per_s() * static_cast<double>(c.size);
-  add_latency_counters(out, r.totals.corrected);
-  if (config.open_loop()) {
-    out.counters["target_msgs_per_s"] = config.rate;
+  // The same route as a remote case's (load_counters.hpp), from this run's summary.
+  add_load_counters(out, c, {{summarize(r), std::max(1.0, double(settings.client_cpu_count))}},
+                    r.totals.corrected, settings.client_bound_at);
+  if (config.open_loop()) {  // only here: a remote case has no uncorrected histogram
     out.counters["p99_uncorrected_us"] =
         static_cast<double>(r.totals.uncorrected.value_at_percentile(99)) / 1e3;
   }
-  if (c.udp) out.counters["loss_pct"] = r.loss_pct();
-  out.counters["client_cpu_us_per_msg"] = r.client_cpu_us_per_msg();
-  add_client_utilisation(out, r.client_cpu_s, r.elapsed_s, settings);
-  out.counters["errors"] = static_cast<double>(r.totals.errors.total());
-  out.counters["mismatches"] = static_cast<double>(r.totals.mismatches);
-  out.counters["connected"] = r.totals.connected;
-  out.counters["ramp_up_s"] = r.ramp_up_s;
   add_server_counters(out, start, end, static_cast<double>(r.totals.messages));
   add_disturbance(out, watch_start, watch_end, end.cpu_s - start.cpu_s, r.elapsed_s, settings);
   return out;

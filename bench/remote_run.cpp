@@ -13,6 +13,7 @@
 #include "cpu_split.hpp"
 #include "echo/clock.hpp"
 #include "hdr_log_reader.hpp"
+#include "load_counters.hpp"
 #include "load_options.hpp"
 #include "load_summary.hpp"
 
@@ -368,56 +369,35 @@ CaseResult RemoteRun::measure(const BenchCase& c, const RunSettings& run) const 
     if (!load_errors.empty()) out.error.append(out.error.empty() ? "" : "; ").append(load_errors);
     if (!out.error.empty()) return out;
 
-    // Merged: counts summed, histograms added, each host's rate beside the total.
+    // Merged by the local route (load_counters.hpp): counts summed,
+    // histograms added; each host's rate beside the total.
     LatencyHistogram merged;
-    double messages = 0, lost = 0, client_cpu_s = 0, worst_util = 0, window_s = 0;
-    double connected = 0, errors = 0, mismatches = 0, ramp_up_s = 0;
+    std::vector<LoadShare> shares;
     for (unsigned i = 0; i < hosts; ++i) {
       const LoadSummary& r = results[i].summary;
       merged.merge(results[i].merged);
-      const auto host_messages = static_cast<double>(r.messages);
-      const double cpu_s = r.client_cpu_us_per_msg * host_messages / 1e6;
-      const double util = cpu_s / std::max(r.duration_s, 1e-9) / threads[i];
+      shares.push_back({r, static_cast<double>(threads[i])});
       const std::string prefix = "host" + std::to_string(i + 1) + "_";
       out.counters[prefix + "msgs_per_s"] = r.msgs_per_s;
       out.counters[prefix + "p99_us"] = r.p99_us;
-      out.counters[prefix + "client_cpu_util"] = util;
-      messages += host_messages;
-      lost += static_cast<double>(r.lost);
-      client_cpu_s += cpu_s;
-      worst_util = std::max(worst_util, util);
-      window_s = std::max(window_s, r.duration_s);
-      connected += static_cast<double>(r.connected);
-      errors += static_cast<double>(r.errors);
-      mismatches += static_cast<double>(r.mismatches);
-      ramp_up_s = std::max(ramp_up_s, r.ramp_up_s);
+      out.counters[prefix + "client_cpu_util"] = r.client_cpu_us_per_msg *
+                                                 static_cast<double>(r.messages) / 1e6 /
+                                                 std::max(r.duration_s, 1e-9) / threads[i];
     }
-    // Every host answered at least one message (echo-load fails a window
-    // without one), so the window and the rate below are real.
-    out.seconds = window_s;
-    out.items = static_cast<std::uint64_t>(messages);
-    out.bytes = out.items * c.size;
-    out.counters["msgs_per_s"] = messages / window_s;
-    out.counters["bytes_per_s"] = messages / window_s * static_cast<double>(c.size);
-    add_latency_counters(out, merged);
-    if (c.scenario == Scenario::latency) out.counters["target_msgs_per_s"] = c.rate;
-    if (c.udp) out.counters["loss_pct"] = 100 * lost / std::max(lost + messages, 1.0);
-    out.counters["client_cpu_us_per_msg"] = client_cpu_s * 1e6 / messages;
-    // The busiest host decides; load hosts that are namespaces pinned to the
-    // same CPUs share them, so their sum counts against those CPUs too.
-    if (settings_.kind == RemoteKind::netns && !settings_.load_cpus.empty()) {
-      worst_util = std::max(
-          worst_util, client_cpu_s / window_s / static_cast<double>(settings_.load_cpus.size()));
+    add_load_counters(out, c, shares, merged, run.client_bound_at);
+    // Load hosts that are namespaces pinned to the same CPUs share them, so
+    // their sum counts against those CPUs too.
+    if (settings_.kind == RemoteKind::netns && !settings_.load_cpus.empty() && out.seconds > 0) {
+      const double shared = out.counters["client_cpu_us_per_msg"] * static_cast<double>(out.items) /
+                            1e6 / out.seconds / static_cast<double>(settings_.load_cpus.size());
+      if (shared > out.counters["client_cpu_util"]) {
+        out.counters["client_cpu_util"] = shared;
+        out.counters["client_bound"] = shared >= run.client_bound_at ? 1 : 0;
+      }
     }
-    out.counters["client_cpu_util"] = worst_util;
-    out.counters["client_bound"] = worst_util >= run.client_bound_at ? 1 : 0;
-    out.counters["errors"] = errors;
-    out.counters["mismatches"] = mismatches;
-    out.counters["connected"] = connected;
-    out.counters["ramp_up_s"] = ramp_up_s;
     out.counters["load_hosts"] = hosts;
     out.counters["clock_offset_ms"] = worst_offset_ms;
-    add_server_counters(out, begin.usage, end.usage, messages);
+    add_server_counters(out, begin.usage, end.usage, static_cast<double>(out.items));
   } catch (const std::exception& error) {
     out = CaseResult{};
     out.error = error.what();

@@ -60,6 +60,7 @@ std::vector<Field> result_fields(const LoadResult& r) {
       {"errors_short_read", e.short_read},
       {"errors_other", e.other},
       {"mismatches", r.totals.mismatches},
+      {"sent", r.totals.sent},
       {"lost", r.totals.lost},
       {"unanswered", r.totals.unanswered},
       {"not_sent", r.totals.not_sent},

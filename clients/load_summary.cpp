@@ -18,6 +18,7 @@ LoadSummary from_fields(const Lookup& number, std::vector<std::string> failures)
   s.messages = static_cast<std::uint64_t>(number("messages"));
   s.errors = static_cast<std::uint64_t>(number("errors"));
   s.mismatches = static_cast<std::uint64_t>(number("mismatches"));
+  s.sent = static_cast<std::uint64_t>(number("sent"));
   s.lost = static_cast<std::uint64_t>(number("lost"));
   s.duration_s = number("duration_s");
   s.msgs_per_s = number("msgs_per_s");

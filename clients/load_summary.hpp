@@ -19,6 +19,7 @@ struct LoadSummary {
   std::uint64_t messages = 0;  ///< answered in the window
   std::uint64_t errors = 0;
   std::uint64_t mismatches = 0;
+  std::uint64_t sent = 0;  ///< UDP: datagrams sent in the window
   std::uint64_t lost = 0;  ///< UDP
   double duration_s = 0;   ///< the measured window
   double msgs_per_s = 0;

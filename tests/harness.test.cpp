@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +19,9 @@
 #include "case_runner.hpp"
 #include "cpu_cgroup.hpp"
 #include "launched_server.hpp"
+#include "load_counters.hpp"
+#include "load_report.hpp"
+#include "load_summary.hpp"
 #include "proc_stat.hpp"
 #include "process_group_usage.hpp"
 #include "support/model_param.hpp"
@@ -252,6 +256,40 @@ TEST(BenchMatrix, NamesAreUniqueAndEveryScenarioAppears) {
     EXPECT_TRUE(names.count("throughput/tcp/socat/conns:16/size:64")) << matrix;
   }
   EXPECT_THROW(build_matrix("huge", {}), std::invalid_argument);
+}
+
+// A local case and a remote one take their counters by one function
+// (load_counters.hpp); what differs is only where the summary comes from:
+// the run itself, or echo-load's JSON on another host.
+TEST(LoadCounters, LocalAndRemoteRoutesGiveTheSameCounters) {
+  LoadResult result;
+  result.config.udp = true;
+  result.config.connections = 8;
+  result.config.size = 64;
+  result.elapsed_s = 1.25;
+  result.client_cpu_s = 0.4321;
+  result.ramp_up_s = 0.012;
+  result.totals.connected = 8;
+  result.totals.messages = 123457;
+  result.totals.sent = 123500;
+  result.totals.lost = 43;
+  for (std::int64_t ns = 20000; ns < 90000; ns += 7) result.totals.corrected.record(ns);
+  BenchCase c;
+  c.udp = true;
+  c.connections = 8;
+  c.size = 64;
+
+  RunInfo info;
+  info.failures = failure_reasons(result);
+  std::ostringstream json;
+  write_json(json, &result, info);
+  CaseResult local, remote;
+  add_load_counters(local, c, {{summarize(result), 1}}, result.totals.corrected, 0.9);
+  add_load_counters(remote, c, {{read_load_json(json.str()), 1}}, result.totals.corrected, 0.9);
+  EXPECT_EQ(local.counters, remote.counters);
+  EXPECT_EQ(local.items, remote.items);
+  EXPECT_DOUBLE_EQ(local.counters["loss_pct"], 100.0 * 43 / 123500);
+  EXPECT_DOUBLE_EQ(local.counters["msgs_per_s"], 123457 / 1.25);
 }
 
 }  // namespace
