@@ -1,4 +1,4 @@
-"""The Python end of echo-bench-agent (bench/agent_protocol.hpp): for a tool
+"""The Python end of echo-bench-agent (bench/remote/agent_protocol.hpp): for a tool
 that measures a client echo-bench does not have, the agent starts, pins and
 measures the server exactly as echo-bench does, so no Python code starts a
 server or reads its /proc. Only the answers such a tool needs are read:
