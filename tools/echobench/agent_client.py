@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from .cli import Unusable
+from echobench.cli import Unusable
 
 
 class Agent:

@@ -13,11 +13,12 @@ import json
 import os
 import sys
 
-from . import cases, chart_data, charts, claims, report, timeseries
-from .cli import FINDING, OK, Unusable, output_file
-from .gbench import BenchJsonError, columns_of, load_rows
-from .results_csv import ResultsCsvError, read_results, successful
-from .summary import summary_tables
+from echobench.results import cases
+from echobench.rendering import chart_data, charts, claims, report, timeseries
+from echobench.cli import FINDING, OK, Unusable, output_file
+from echobench.results.gbench import BenchJsonError, columns_of, load_rows
+from echobench.results.results_csv import ResultsCsvError, read_results, successful
+from echobench.rendering.summary import summary_tables
 
 
 def write_csv(path: str, rows: list[dict], columns: list[str]) -> None:

@@ -9,8 +9,8 @@ import shlex
 import statistics
 from dataclasses import dataclass, field
 
-from .gbench import judged
-from .uncertainty import median_interval
+from echobench.results.gbench import judged
+from echobench.statistics.uncertainty import median_interval
 
 
 @dataclass

@@ -4,8 +4,8 @@ stable colours."""
 import os
 import unittest
 
-from echobench import chart_data
-from echobench.results_csv import read_results, successful
+from echobench.rendering import chart_data
+from echobench.results.results_csv import read_results, successful
 
 ROWS = successful(read_results(os.path.join(os.path.dirname(__file__), "data", "good.csv")))
 

@@ -6,8 +6,8 @@ import os
 import tempfile
 import unittest
 
-from echobench import claims
-from echobench.cases import group_cases
+from echobench.rendering import claims
+from echobench.results.cases import group_cases
 
 
 def rows_for(scenario: str, metric: str, values: dict[str, list[float]], util: float = 0.5, **parameters):

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import unittest
 
-from echobench.gate import EXIT_CODES, Settings, compare_files, overall, second_stage, verdict_rows
+from echobench.gate.gate import EXIT_CODES, Settings, compare_files, overall, second_stage, verdict_rows
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 GATE = os.path.join(os.path.dirname(__file__), "..", "..", "gate")

@@ -6,7 +6,7 @@ import os
 import tempfile
 import unittest
 
-from echobench import load_hosts
+from echobench.results import load_hosts
 
 CASE = "throughput/tcp/epoll-reactor/conns:16/size:64/iterations:1/repeats:3/manual_time"
 

@@ -11,7 +11,7 @@ import sys
 import tempfile
 import unittest
 
-from echobench import claims, timeseries
+from echobench.rendering import claims, timeseries
 from echobench.tests import hlog_reference as hlog
 
 TOOLS = os.path.join(os.path.dirname(__file__), "..", "..")

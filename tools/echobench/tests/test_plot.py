@@ -9,7 +9,7 @@ import sys
 import tempfile
 import unittest
 
-from echobench import claims
+from echobench.rendering import claims
 
 HERE = os.path.dirname(__file__)
 PLOT = os.path.join(HERE, "..", "..", "plot")

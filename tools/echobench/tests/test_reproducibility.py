@@ -3,8 +3,8 @@ run-to-run change of headline numbers."""
 
 import unittest
 
-from echobench import reproducibility
-from echobench.cases import group_cases
+from echobench.gate import reproducibility
+from echobench.results.cases import group_cases
 
 
 def claim(claim_id, verdict, winner=None, tied=None):

@@ -3,7 +3,7 @@
 import os
 import unittest
 
-from echobench.results_csv import ResultsCsvError, read_results, successful
+from echobench.results.results_csv import ResultsCsvError, read_results, successful
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 
@@ -51,7 +51,7 @@ class ReadResults(unittest.TestCase):
             read_results(data("not_utf8.csv"))
 
     def test_json_of_the_wrong_shape_is_an_error_naming_the_file(self):
-        from echobench.gbench import BenchJsonError, load_rows
+        from echobench.results.gbench import BenchJsonError, load_rows
         with self.assertRaisesRegex(BenchJsonError, r"wrong_shape\.json: benchmarks\[0\] is not a benchmark"):
             load_rows(data("wrong_shape.json"))
         with self.assertRaisesRegex(BenchJsonError, r"not_utf8\.csv"):

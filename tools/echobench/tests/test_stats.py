@@ -5,7 +5,7 @@ import math
 import random
 import unittest
 
-from echobench import stats, uncertainty
+from echobench.statistics import stats, uncertainty
 
 
 def with_negative_ranks(n: int, negative: set[int]) -> list[float]:

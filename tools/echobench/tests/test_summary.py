@@ -3,7 +3,7 @@ SLO is shown as below the lowest rate tried, never as a zero or a blank."""
 
 import unittest
 
-from echobench.summary import summary_tables
+from echobench.rendering.summary import summary_tables
 
 
 def slo_row(rep: int, **counters) -> dict:

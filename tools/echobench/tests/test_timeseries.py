@@ -10,7 +10,7 @@ import sys
 import tempfile
 import unittest
 
-from echobench import timeseries
+from echobench.rendering import timeseries
 
 HERE = os.path.dirname(__file__)
 PLOT = os.path.join(HERE, "..", "..", "plot")

@@ -3,7 +3,7 @@
 import statistics
 import unittest
 
-from echobench import uncertainty
+from echobench.statistics import uncertainty
 
 
 class Uncertainty(unittest.TestCase):

@@ -9,8 +9,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import uncertainty
-from .gbench import judged
+from echobench.statistics import uncertainty
+from echobench.results.gbench import judged
 
 # The metrics that answer a question; each gets median, interval and cv.
 CASE_METRICS = ["msgs_per_s", "p50_us", "p99_us", "server_cpu_us_per_msg", "pss_per_conn_kib",

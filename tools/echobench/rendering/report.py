@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import summary
-from .claims import MIN_EFFECT, MIN_REPETITIONS
-from .cli import output_file
+from echobench.rendering import summary
+from echobench.rendering.claims import MIN_EFFECT, MIN_REPETITIONS
+from echobench.cli import output_file
 
 
 def _number(value: float, unit: str) -> str:

@@ -10,7 +10,7 @@ import csv
 import math
 from typing import Any
 
-from .gbench import judged
+from echobench.results.gbench import judged
 
 REQUIRED_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "error"]
 INTEGER_COLUMNS = {"conns", "size", "rate_msgs_per_s", "work_us", "block_us", "slo_us", "repetition", "connected",

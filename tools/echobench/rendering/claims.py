@@ -25,9 +25,9 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import uncertainty
-from .cases import CLIENT_BOUND_AT, Case
-from .cli import output_file
+from echobench.statistics import uncertainty
+from echobench.results.cases import CLIENT_BOUND_AT, Case
+from echobench.cli import output_file
 
 MIN_EFFECT = 1.03
 MIN_REPETITIONS = 2

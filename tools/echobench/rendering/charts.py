@@ -14,8 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from . import chart_data  # noqa: E402
-from .cli import output_path  # noqa: E402
+from echobench.rendering import chart_data  # noqa: E402
+from echobench.cli import output_path  # noqa: E402
 
 plt.rcParams.update({"svg.hashsalt": "echo-models", "font.size": 9, "axes.grid": True,
                      "grid.alpha": 0.3, "figure.dpi": 100})

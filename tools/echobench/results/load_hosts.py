@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from . import gbench
+from echobench.results import gbench
 
 
 def medians(path: str) -> tuple[dict[str, dict[str, float]], dict[str, str], dict[str, Any]]:

@@ -10,8 +10,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-from .cli import Unusable
-from .gbench import load_rows
+from echobench.cli import Unusable
+from echobench.results.gbench import load_rows
 
 
 @dataclass

@@ -6,8 +6,9 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from . import chart_data, uncertainty
-from .cases import CLIENT_BOUND_AT, Case, group_cases
+from echobench.rendering import chart_data
+from echobench.statistics import uncertainty
+from echobench.results.cases import CLIENT_BOUND_AT, Case, group_cases
 
 # The number that answers each scenario's question, and how to show it.
 HEADLINE = {

@@ -16,7 +16,7 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from .uncertainty import median_interval
+from echobench.statistics.uncertainty import median_interval
 
 
 def signed_ranks(differences: list[float]) -> tuple[list[float], list[float]]:

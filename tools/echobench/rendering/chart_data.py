@@ -9,7 +9,7 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
-from . import uncertainty
+from echobench.statistics import uncertainty
 
 # Okabe & Ito's palette, distinguishable with every common colour-vision
 # deficiency, then Paul Tol's wine, olive and grey for the models beyond its

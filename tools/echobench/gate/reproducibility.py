@@ -11,8 +11,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from .cases import Case
-from .summary import HEADLINE
+from echobench.results.cases import Case
+from echobench.rendering.summary import HEADLINE
 
 
 def verdict_text(claim: dict[str, Any] | None) -> str:

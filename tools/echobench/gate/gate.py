@@ -29,9 +29,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import stats
-from .gbench import BenchJsonError, judged, load_runs
-from .models import Model, list_models
+from echobench.statistics import stats
+from echobench.results.gbench import BenchJsonError, judged, load_runs
+from echobench.results.models import Model, list_models
 
 def gated_cases(models: list[Model]) -> list[str]:
     """The gated cases for a build's models (see echobench.models): every

@@ -1,0 +1,1 @@
+"""What the suite publishes: tables, charts, the report, the claims, time series."""

@@ -1,0 +1,1 @@
+"""The statistics: the one bootstrap (uncertainty) and the gate's Wilcoxon test (stats)."""
