@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from echobench.statistics import stats
-from echobench.results.gbench import BenchJsonError, judged, load_runs
+from echobench.results.gbench import BenchJsonError, case_name, judged, load_runs
 from echobench.results.models import Model, list_models
 
 def gated_cases(models: list[Model]) -> list[str]:
@@ -38,12 +38,12 @@ def gated_cases(models: list[Model]) -> list[str]:
     concurrent model's 16-connection throughput, plus one case each for what
     only some models do: bulk messages, one client at a time, UDP, and a
     process per connection under churn. About 1 minute per case on 2 cores."""
-    cases = [f"throughput/tcp/{m.name}/conns:16/size:64" for m in models if m.has("concurrent")]
-    cases += [f"throughput/tcp/{m.name}/conns:16/size:16384" for m in models if m.name == "asio-coroutine"]
-    cases += [f"throughput/tcp/{m.name}/conns:1/size:64" for m in models if not m.has("concurrent")]
+    cases = [case_name("throughput", m.name, 16, 64) for m in models if m.has("concurrent")]
+    cases += [case_name("throughput", m.name, 16, 16384) for m in models if m.name == "asio-coroutine"]
+    cases += [case_name("throughput", m.name, 1, 64) for m in models if not m.has("concurrent")]
     udp = [m for m in models if m.has("udp") and m.has("concurrent")]
-    cases += [f"throughput/udp/{m.name}/conns:16/size:64" for m in udp[:1]]
-    cases += [f"churn/tcp/{m.name}/conns:4/size:64" for m in models if m.has("process-per-connection")]
+    cases += [case_name("throughput", m.name, 16, 64, "udp") for m in udp[:1]]
+    cases += [case_name("churn", m.name, 4, 64) for m in models if m.has("process-per-connection")]
     return cases
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from echobench.rendering import summary
 from echobench.rendering.claims import MIN_EFFECT, MIN_REPETITIONS
 from echobench.cli import output_file
+from echobench.results.cases import CLIENT_BOUND_AT
 
 
 def _number(value: float, unit: str) -> str:
@@ -47,7 +48,7 @@ def method_lines(context: dict[str, Any]) -> list[str]:
              f"{context.get('server_threads', '?')} thread(s) for every model with a thread knob, "
              f"{context.get('client_threads', '?')} load thread(s); {context.get('repetitions', '?')} repetitions "
              f"per case in random interleaved order; SLO p99 ≤ {context.get('slo_p99_us', '?')} µs; "
-             f"client-bound at {float(context.get('client_bound_at', 0.9)):.0%} of the load generator's CPUs.", "",
+             f"client-bound at {float(context.get('client_bound_at', CLIENT_BOUND_AT)):.0%} of the load generator's CPUs.", "",
              "Each model's effective arguments:", ""]
     for key in sorted(k for k in context if k.startswith("server_args:")):
         lines.append(f"- {key.split(':', 1)[1]}: `{context[key]}`")
@@ -98,7 +99,7 @@ def write_report(rows: list[dict[str, Any]], charts: list[str], out_dir: str, so
             name = os.path.basename(chart)
             lines.append(f"![{name[:-4].replace('_', ' ')}]({name})")
             lines.append("")
-    lines += ["## Tables", "", summary.summary_tables(rows, float(context.get("client_bound_at", 0.9)))]
+    lines += ["## Tables", "", summary.summary_tables(rows, float(context.get("client_bound_at", CLIENT_BOUND_AT)))]
     path = os.path.join(out_dir, "README.md")
     with output_file(path) as out:
         out.write("\n".join(lines).rstrip() + "\n")

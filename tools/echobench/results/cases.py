@@ -19,7 +19,7 @@ CASE_METRICS = ["msgs_per_s", "p50_us", "p99_us", "server_cpu_us_per_msg", "pss_
                 "lowest_probed_msgs_per_s"]
 PARAMETER_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "rate_msgs_per_s", "work_us",
                      "block_us", "slo_us"]
-CLIENT_BOUND_AT = 0.9  # echo-bench's default; the JSON context says what a run used
+CLIENT_BOUND_AT = 0.9  # for a CSV read without its JSON only: the context's client_bound_at is echo-bench's
 
 
 @dataclass

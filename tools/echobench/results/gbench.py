@@ -21,6 +21,18 @@ class BenchJsonError(ValueError):
     """The file is not echo-bench JSON; the message names the file and the reason."""
 
 
+def case_name(scenario: str, model: str, conns: int, size: int, protocol: str = "tcp", **extra: float) -> str:
+    """The name echo-bench gives a case (and takes with --case), e.g.
+    case_name("latency", "io-uring", 16, 64, rate=20000) ->
+    "latency/tcp/io-uring/conns:16/size:64/rate:20000"; parse_case_name's inverse."""
+    name = f"{scenario}/{protocol}/{model}/conns:{conns}/size:{size}"
+    for key in ("rate", "work_us", "block_us", "slo_us"):
+        if key in extra:
+            value = extra[key]
+            name += f"/{key}:{int(value) if float(value).is_integer() else value}"
+    return name
+
+
 def parse_case_name(name: str) -> dict[str, Any]:
     """Splits "SCENARIO/PROTO/MODEL/key:value/..." into fields."""
     parts = [p for p in name.split("/") if p not in ("manual_time", "real_time") and not p.startswith("iterations:")]

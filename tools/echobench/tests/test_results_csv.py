@@ -3,6 +3,7 @@
 import os
 import unittest
 
+from echobench.results.gbench import case_name, parse_case_name
 from echobench.results.results_csv import ResultsCsvError, read_results, successful
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
@@ -60,6 +61,16 @@ class ReadResults(unittest.TestCase):
     def test_missing_file_is_an_error(self):
         with self.assertRaisesRegex(ResultsCsvError, r"nope\.csv"):
             read_results(data("nope.csv"))
+
+
+class CaseNames(unittest.TestCase):
+    def test_a_name_made_here_parses_back_to_its_parts(self):
+        name = case_name("latency", "io-uring", 16, 64, "udp", rate=1_000_000)
+        self.assertEqual(name, "latency/udp/io-uring/conns:16/size:64/rate:1000000")
+        fields = parse_case_name(name)
+        self.assertEqual((fields["scenario"], fields["protocol"], fields["model"], fields["conns"], fields["size"],
+                          fields["rate_msgs_per_s"]), ("latency", "udp", "io-uring", 16, 64, 1_000_000))
+        self.assertEqual(case_name("churn", "prefork", 4, 64), "churn/tcp/prefork/conns:4/size:64")
 
 
 if __name__ == "__main__":
