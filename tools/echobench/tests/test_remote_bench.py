@@ -31,14 +31,16 @@ def namespace_pids(name: str) -> list[str]:
     return run(["ip", "netns", "pids", name]).stdout.split()
 
 
-def running_in(name: str, program: str) -> bool:
-    """Whether `program` (by its executable's name) runs in namespace `name`:
-    the load's echo-load, not the agent that measured the host's clock
-    before it, which comes and goes in a moment."""
+def load_running_in(name: str) -> bool:
+    """Whether a case's echo-load runs in namespace `name`: not the
+    `echo-load --version` check nor the clock agent that come and go there
+    in a moment before the first case, but the one that waits for its start
+    time (--start-on-input)."""
     for pid in namespace_pids(name):
         try:
-            if os.path.basename(os.readlink(f"/proc/{pid}/exe")) == program:
-                return True
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                if b"--start-on-input" in cmdline.read().split(b"\0"):
+                    return True
         except OSError:  # gone meanwhile
             continue
     return False
@@ -211,9 +213,9 @@ class RemoteBench(unittest.TestCase):
                                   "--server-host", "echo-server", "--load-hosts", "echo-load-1,echo-load-2",
                                   "--remote", "netns"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
-        while not running_in("echo-load-2", "echo-load") and time.monotonic() < deadline and bench.poll() is None:
+        while not load_running_in("echo-load-2") and time.monotonic() < deadline and bench.poll() is None:
             time.sleep(0.05)  # until the load is running
-        if not running_in("echo-load-2", "echo-load"):
+        if not load_running_in("echo-load-2"):
             bench.kill()
             self.fail(f"the load never started; echo-bench said: {bench.communicate()[1]}")
         bench.send_signal(2)
