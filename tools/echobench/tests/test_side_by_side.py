@@ -1,7 +1,7 @@
 """tools/side-by-side: entrants and loads parse as documented, the tables
 carry ratios with their verdicts and mark client-bound runs, and a run in
 which a server echoes wrong bytes is exit 1 with no table (end to end, when
-ECHO_BUILD names a build with echo-server and echo-load)."""
+ECHO_BUILD names a build with echo-bench)."""
 
 import os
 import subprocess
@@ -96,7 +96,8 @@ class Report(unittest.TestCase):
         self.assertIn("| 100 | 64 | base | 4.07 | – | – |", text)
 
 
-@unittest.skipUnless(BUILD, "set ECHO_BUILD to a build directory to run side-by-side end to end")
+@unittest.skipUnless(BUILD and os.access(os.path.join(BUILD, "bench", "echo-bench"), os.X_OK),
+                     "side-by-side runs echo-bench: set ECHO_BUILD to a build with it (the release preset)")
 class EndToEnd(unittest.TestCase):
     def run_tool(self, *entrants: str) -> subprocess.CompletedProcess:
         with tempfile.TemporaryDirectory() as directory:
