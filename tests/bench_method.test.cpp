@@ -228,9 +228,12 @@ TEST(SloSearch, FindsTheCapacityOfARealServer) {
       options);
   ASSERT_TRUE(found.error.empty()) << found.error;
   // At a quarter of its closed-loop rate the queue is short: the search
-  // starts there and meets the SLO. Never above what it can serve at all
-  // (its 500 µs per message; the closed-loop figure is itself noisy).
-  EXPECT_GE(found.capacity, options.start_rate);
+  // starts there and meets the SLO, or, on a machine under a CPU quota whose
+  // throttling alone can put one of a probe's ~70 messages past 20 ms (the
+  // slow-machine stage saw it), within one step below. Never above what it
+  // can serve at all (its 500 µs per message; the closed-loop figure is
+  // itself noisy).
+  EXPECT_GE(found.capacity, options.start_rate / options.step);
   EXPECT_LE(found.capacity, 2200);
 }
 
