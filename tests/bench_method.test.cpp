@@ -228,15 +228,21 @@ TEST(SloSearch, FindsTheCapacityOfARealServer) {
       options);
   ASSERT_TRUE(found.error.empty()) << found.error;
   // What the search reports holds against its own probes: the capacity met
-  // the SLO and lies below the lowest rate that did not. How far below the
-  // start it lands is the machine's: under a CPU quota, throttling alone can
-  // put one of a probe's ~70 messages past 20 ms at any rate (the
-  // slow-machine stage found 143 msgs/s from a start of 220). Never above
-  // what the server can serve at all (its 500 µs per message).
-  EXPECT_GT(found.capacity, 0);
-  EXPECT_LE(found.p99_at_capacity_us, 20000);
-  if (found.first_failing > 0) {
-    EXPECT_GT(found.first_failing, found.capacity);
+  // the SLO and lies below the lowest rate that did not. Where it lands is
+  // the machine's: under a CPU quota shared with other tests, throttling
+  // alone can put one of a probe's ~70 messages past 20 ms at any rate (the
+  // slow-machine stage found 143 msgs/s from a start of 220, and once no
+  // rate at all), and "no rate met it" is then the search's answer. Never
+  // above what the server can serve at all (its 500 µs per message).
+  if (found.never_met) {
+    EXPECT_EQ(found.capacity, 0);
+    EXPECT_GT(found.first_failing, 0);
+  } else {
+    EXPECT_GT(found.capacity, 0);
+    EXPECT_LE(found.p99_at_capacity_us, 20000);
+    if (found.first_failing > 0) {
+      EXPECT_GT(found.first_failing, found.capacity);
+    }
   }
   EXPECT_LE(found.capacity, 2200);
 }
