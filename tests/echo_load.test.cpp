@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 
@@ -476,8 +477,9 @@ TEST(LoadArguments, ReadBackAsTheSameConfig) {
   config.start_on_input = true;
   std::vector<std::string> words = load_arguments(config);
   words.insert(words.begin(), "echo-load");
-  std::vector<const char*> argv;
-  for (const std::string& word : words) argv.push_back(word.c_str());
+  std::vector<const char*> argv(words.size());
+  std::transform(words.begin(), words.end(), argv.begin(),
+                 [](const std::string& word) { return word.c_str(); });
   const ParsedLoadOptions parsed = parse_load_options(static_cast<int>(argv.size()), argv.data());
   ASSERT_TRUE(parsed.config) << parsed.message;
   const LoadConfig& back = *parsed.config;

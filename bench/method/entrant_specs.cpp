@@ -50,8 +50,10 @@ CustomServer parse_variant(const std::string& spec) {
   }
   for (const char* fixed : {"--model", "--port", "--host"}) {
     for (const std::string& word : variant.args) {
-      if (word == fixed)
-        throw std::invalid_argument("--variant '" + spec + "': echo-bench sets " + word);
+      if (word != fixed) continue;
+      std::string why = "--variant '";
+      why.append(spec).append("': echo-bench sets ").append(word);
+      throw std::invalid_argument(why);
     }
   }
   return variant;

@@ -50,7 +50,9 @@ int main(int argc, char** argv) {
         return usage_error("unknown option " + word);
       }
     } catch (const std::invalid_argument& error) {
-      return usage_error(word + " " + value + ": " + error.what());
+      std::string why = word;
+      why.append(" ").append(value).append(": ").append(error.what());
+      return usage_error(why);
     }
   }
   try {
