@@ -122,7 +122,8 @@ void write_hlog_header(std::ostream& out, double start_epoch_s) {
 }
 
 void write_hlog_interval(std::ostream& out, double start_s, double length_s,
-                         const LatencyHistogram& histogram) {
+                         const LatencyHistogram& histogram, const std::string& tag) {
+  if (!tag.empty()) out << "Tag=" << tag << ',';
   out << printf_string("%.3f,%.3f,%.3f,", start_s, length_s,
                        static_cast<double>(histogram.max()) / kMaxValueUnitRatio)
       << base64(encode_compressed_histogram(histogram)) << '\n';

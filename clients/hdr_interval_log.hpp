@@ -49,7 +49,9 @@ void write_hlog_header(std::ostream& out, double start_epoch_s);
 /// One interval: its start (seconds after the header's start time), its
 /// length in seconds, its maximum in milliseconds (HistogramLogWriter's
 /// default unit ratio of 10^6 for nanosecond values), and the histogram.
+/// A non-empty `tag` prefixes the line with "Tag=TAG," as HistogramLogWriter
+/// does for a tagged histogram; readers that ask for no tag skip such lines.
 void write_hlog_interval(std::ostream& out, double start_s, double length_s,
-                         const LatencyHistogram& histogram);
+                         const LatencyHistogram& histogram, const std::string& tag = "");
 
 }  // namespace echo

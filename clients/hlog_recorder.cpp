@@ -36,6 +36,13 @@ void HlogRecorder::add_to(LoadHooks& hooks) {
   };
 }
 
+void HlogRecorder::add_uncorrected(const LoadResult& result) {
+  if (!result.config.open_loop()) return;
+  std::ostringstream text;
+  write_hlog_interval(text, 0, result.elapsed_s, result.totals.uncorrected, "uncorrected");
+  write(text.str());
+}
+
 void HlogRecorder::commit() {
   if (!error_.empty()) throw OutputError(error_);
   file_->commit();

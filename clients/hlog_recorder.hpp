@@ -24,6 +24,12 @@ class HlogRecorder {
   /// commit(). `this` must outlive the run.
   void add_to(LoadHooks& hooks);
 
+  /// In an open-loop run, adds the whole window's latency from the actual
+  /// send time as one line tagged "uncorrected" (the untagged lines are
+  /// from the scheduled send time), so a percentile spectrum can show both.
+  /// Closed loop: nothing, the two are the same.
+  void add_uncorrected(const LoadResult& result);
+
   /// Puts the log at its path; throws OutputError with the first error.
   void commit();
 

@@ -1,4 +1,4 @@
-// echo-load: the command-line face of the load generator (docs/interfaces.md).
+// echo-load: the command-line face of the load generator (docs/cli.md).
 
 #include <chrono>
 #include <cmath>
@@ -123,7 +123,10 @@ int main(int argc, char** argv) {
       break;
   }
   try {
-    if (hlog) hlog->commit();
+    if (hlog) {
+      hlog->add_uncorrected(result);
+      hlog->commit();
+    }
     if (hgrm) {
       std::ostringstream text;
       echo::write_hgrm(text, result.totals.corrected);

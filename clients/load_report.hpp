@@ -1,6 +1,6 @@
 #pragma once
 // Turns a LoadResult into echo-load's three output formats. CSV and JSON carry
-// the same named fields (the names docs/interfaces.md fixes, plus more), in the same
+// the same named fields (the names docs/cli.md fixes, plus more), in the same
 // order; text is for people, with a unit on every number.
 
 #include <ostream>

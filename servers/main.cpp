@@ -1,6 +1,6 @@
 // echo-server: parses the command line, starts the chosen model, prints the
 // ready line and serves until SIGINT/SIGTERM. The contract it keeps (ready
-// line, exit statuses) is docs/interfaces.md's.
+// line, exit statuses) is docs/cli.md's.
 
 #include <cstdio>
 #include <exception>
@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     if (make == nullptr) throw std::logic_error("no factory for model " + config.model);
     auto server = make(config);
     const std::uint16_t port = server->start();
-    // The ready line: harnesses wait for exactly this (docs/interfaces.md).
+    // The ready line: harnesses wait for exactly this (docs/cli.md).
     std::printf("listening on %s\n", echo::format_endpoint(config.host, port).c_str());
     std::fflush(stdout);
     server->run(signals.fd());

@@ -1,5 +1,5 @@
 // echo-server's command-line contract: --help, and exit status 2 with a clear
-// message for every kind of bad usage (docs/interfaces.md).
+// message for every kind of bad usage (docs/cli.md).
 
 #include <gtest/gtest.h>
 

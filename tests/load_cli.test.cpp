@@ -1,4 +1,4 @@
-// echo-load's command-line contract (docs/interfaces.md): output formats with the
+// echo-load's command-line contract (docs/cli.md): output formats with the
 // fixed field names, the .hgrm file, and exit statuses.
 
 #include <gtest/gtest.h>

@@ -29,6 +29,7 @@ void CaseRecording::add_to(LoadConfig& config, LoadHooks& hooks) {
 
 void CaseRecording::finish(const LoadResult& result) {
   if (!hlog_) return;
+  hlog_->add_uncorrected(result);
   hlog_->commit();
   RunInfo info;
   info.version = ECHO_VERSION;

@@ -7,7 +7,7 @@ interpreter does far more work per message).
   --model forking    socketserver.ForkingTCPServer: a process per connection
   --model asyncio    asyncio streams: one event loop, a task per connection
 
-They keep echo-server's contract (docs/interfaces.md): `listening on
+They keep echo-server's contract (docs/cli.md): `listening on
 HOST:PORT` on stdout once ready (also for --port 0), exit 0 on SIGINT or
 SIGTERM within 2 s with every connection closed and every child reaped,
 exit 1 naming the address when it cannot listen, exit 2 for bad usage.

@@ -2,7 +2,7 @@
 statuses, one line (never a traceback) for what went wrong, and outputs that
 appear complete or not at all.
 
-Exit statuses, the same for every tool (docs/interfaces.md, "Exit statuses"):
+Exit statuses, the same for every tool (docs/cli.md, "Exit statuses"):
   0  done, nothing found
   1  a finding: a case failed, a verdict contradicts, the gate fails
   2  an input or output the tool cannot use (missing, malformed, unwritable,

@@ -14,6 +14,7 @@ import os
 import sys
 
 from echobench.results import cases
+from echobench.statistics import uncertainty
 from echobench.rendering import chart_data, charts, claims, report, timeseries
 from echobench.cli import FINDING, OK, Unusable, output_file
 from echobench.results.gbench import BenchJsonError, columns_of, load_rows
@@ -41,7 +42,7 @@ def tabulate(json_path: str, csv_path: str | None, cases_csv_path: str | None) -
         write_csv(csv_path, rows, columns_of(rows))
     client_bound_at = float(context.get("client_bound_at", cases.CLIENT_BOUND_AT))
     if cases_csv_path:
-        per_case = cases.case_rows(cases.group_cases(rows), client_bound_at)
+        per_case = cases.case_rows(cases.group_cases(rows), client_bound_at, server_cpu_count(context))
         write_csv(cases_csv_path, per_case, cases.case_columns(per_case))
     print(f"echo-bench results ({context.get('git_commit', '?')}, {context.get('cpu_model', '?')}, "
           f"{context.get('cores', '?')} cores, {context.get('date', '?')}):\n")
@@ -58,6 +59,11 @@ def tabulate(json_path: str, csv_path: str | None, cases_csv_path: str | None) -
     return FINDING if failed else OK
 
 
+def server_cpu_count(context: dict) -> int:
+    """The CPUs the servers ran on (all the machine's when unpinned)."""
+    return cases.cpu_count(context.get("server_cpus", ""), int(context.get("cores", 0) or 0) or 1)
+
+
 def read_context(json_path: str | None) -> dict:
     """The run's context from echo-bench's JSON; {} when there is none."""
     if not json_path or not os.path.exists(json_path):
@@ -71,12 +77,20 @@ def read_context(json_path: str | None) -> dict:
     return context if isinstance(context, dict) else {}
 
 
-def footnote_from(context: dict) -> str:
+def footnote_from(context: dict, runs: str = "") -> str:
+    """The line under every chart: what ran where, and what a point is.
+    `runs` replaces the repetitions where a chart shows single runs."""
+    if not runs:
+        reps = context.get("repetitions", "?")
+        coverage = ""
+        if str(reps).isdigit() and int(reps) > 1:
+            coverage = f" ({uncertainty.median_interval_with_coverage([0.0] * int(reps))[2]:.1%} coverage)"
+        runs = f"points: median of {reps} repetitions, bars: its order-statistic interval{coverage}"
     return (f"echo-models {context.get('git_commit', '?')} · {context.get('cpu_model', '?')}, "
             f"{context.get('cores', '?')} cores · {context.get('kernel', '?')} · "
             f"{context.get('build_type', '?')} · matrix {context.get('matrix', '?')} · server CPUs "
             f"{context.get('server_cpus', '?')}, client CPUs {context.get('client_cpus', '?')} · "
-            f"{context.get('repetitions', '?')} reps · {context.get('date', '?')}")
+            f"{runs} · {context.get('date', '?')}")
 
 
 def draw(csv_path: str, out_dir: str, context: dict, timeseries_dir: str | None = None) -> list[str]:
@@ -96,12 +110,19 @@ def draw(csv_path: str, out_dir: str, context: dict, timeseries_dir: str | None 
     footnote = footnote_from(context)
     chart_data.use_model_order(context)
     os.makedirs(out_dir, exist_ok=True)
-    written = charts.draw_all(rows, out_dir, footnote)
-    written += charts.draw_timeseries(runs, out_dir, footnote)
-    charts.remove_stale(out_dir, written)
     client_bound_at = float(context.get("client_bound_at", cases.CLIENT_BOUND_AT))
     reference = frozenset(m for m in str(context.get("reference_models", "")).split(",") if m)
-    verdicts = claims.build_claims(cases.group_cases(all_rows), client_bound_at, reference)
+    verdicts = claims.build_claims(cases.group_cases(all_rows), client_bound_at, reference,
+                                   server_cpu_count(context))
+    slo = context.get("slo_p99_us")
+    written = charts.draw_all(rows, out_dir, footnote, verdicts, float(slo) if slo else None)
+    single = footnote_from(context, "one run per model, no repetitions")
+    try:
+        written += charts.draw_timeseries(runs, out_dir, single, rows)
+        written += charts.draw_spectrum(runs, out_dir, single, rows)
+    except timeseries.TimeseriesError as error:
+        raise Unusable(str(error)) from error
+    charts.remove_stale(out_dir, written)
     claims_path = os.path.join(out_dir, "claims.json")
     claims.write_claims(verdicts, claims_path, context)
     written.append(report.write_report(all_rows, written, out_dir, csv_path, footnote, verdicts, context, runs))

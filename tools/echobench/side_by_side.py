@@ -96,8 +96,8 @@ def report(rows: list[dict], entrants: list[Entrant], baseline: str, loads, reps
            client_bound_at: float) -> str:
     """The Markdown tables of a run: ratios per load, then the profiles.
     `client_bound_at` is echo-bench's (its JSON context)."""
-    lines = [f"Ratios are to {baseline}, median over {reps} repetitions in rotated order (95% bootstrap "
-             "interval, verdict); a disturbed repetition (echo-bench's mark) is left out. Server CPU ratio: "
+    lines = [f"Ratios are to {baseline}, median over {reps} repetitions in rotated order (the median's "
+             "order-statistic interval, verdict); a disturbed repetition (echo-bench's mark) is left out. Server CPU ratio: "
              "the baseline's µs/msg over the entrant's (above 1: cheaper). "
              f"‡: echo-load used {client_bound_at:.0%} or more of its CPUs, so the throughput is the "
              "client's limit and only the server's CPU per message compares the servers.", "",

@@ -2,8 +2,10 @@
 same verdict twice, and how much did the headline numbers move?
 
 Agreement, per claim id: the same verdict and, for a winner, the same
-model. A contradiction is two "winner" verdicts naming different models:
-the one outcome a published comparison must never have.
+model. A contradiction is two decided verdicts that cannot both hold:
+winners naming different models, or a winner in one run where the other
+found the same question's leaders equivalent. "can't tell" contradicts
+nothing: it decides nothing.
 """
 
 from __future__ import annotations
@@ -20,9 +22,22 @@ def verdict_text(claim: dict[str, Any] | None) -> str:
         return "(absent)"
     if claim["verdict"] == "winner":
         return f"winner {claim['winner']}"
-    if claim["verdict"] == "tie":
-        return "tie (" + ", ".join(claim["tied"]) + ")"
+    if claim["verdict"] == "equivalent":
+        return "equivalent (" + ", ".join(claim["equivalent"]) + ")"
+    if claim["verdict"] == "inconclusive":
+        return f"can't tell ({claim['leader']} leads)"
     return claim["verdict"]
+
+
+DECIDED = ("winner", "equivalent")
+
+
+def contradicts(x: dict[str, Any], y: dict[str, Any]) -> bool:
+    if x["verdict"] not in DECIDED or y["verdict"] not in DECIDED:
+        return False
+    if x["verdict"] == y["verdict"] == "equivalent":
+        return False
+    return x["verdict"] != y["verdict"] or x["winner"] != y["winner"]
 
 
 def compare_claims(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -34,8 +49,8 @@ def compare_claims(first: list[dict[str, Any]], second: list[dict[str, Any]]) ->
         x, y = a.get(claim_id), b.get(claim_id)
         both = x is not None and y is not None
         agree = both and x["verdict"] == y["verdict"] and x.get("winner") == y.get("winner")
-        contradiction = both and x["verdict"] == y["verdict"] == "winner" and x["winner"] != y["winner"]
-        decided = agree and x["verdict"] in ("winner", "tie")
+        contradiction = both and contradicts(x, y)
+        decided = agree and x["verdict"] in DECIDED
         rows.append({"id": claim_id, "first": verdict_text(x), "second": verdict_text(y), "agree": agree,
                      "decided_alike": decided, "contradiction": contradiction})
     return rows
@@ -64,7 +79,7 @@ def report(rows: list[dict[str, Any]], changes: dict[str, float]) -> str:
     decided = sum(r["decided_alike"] for r in rows)
     contradictions = sum(r["contradiction"] for r in rows)
     lines += ["", f"{sum(r['agree'] for r in rows)} of {len(rows)} questions agree; {decided} decided alike "
-              f"(the same winner, or a tie, twice); {contradictions} contradiction(s)."]
+              f"(the same winner, or equivalent, twice); {contradictions} contradiction(s)."]
     if changes:
         values = sorted(changes.values())
         worst = max(changes, key=changes.get)

@@ -1,30 +1,37 @@
 """Turns result rows into the series each chart draws (no plotting here, so
 the tests can check the data without matplotlib). A point is
-(x, median, low, high): the median over repetitions and its 95% bootstrap
-interval."""
+(x, median, low, high, client_bound): the median over repetitions, its
+interval (uncertainty.median_interval: order statistics), and whether the
+load generator was the bottleneck there."""
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
 from echobench.statistics import uncertainty
+from echobench.results.cases import CLIENT_BOUND_AT
 
 # Okabe & Ito's palette, distinguishable with every common colour-vision
 # deficiency, then Paul Tol's wine, olive and grey for the models beyond its
 # eight. A model keeps its colour on every chart.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
            "#882255", "#999933", "#888888"]
+# And a marker per model, so a series is told apart without colour too.
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">"]
 # The run's entrants in echo-bench's order (its context's "models"): tables
 # and charts list them so, and each keeps its colour by it. Empty (a CSV read
 # without its JSON): alphabetical.
 _ORDER: list[str] = []
+_CLIENT_BOUND_AT = [CLIENT_BOUND_AT]
 
 
 def use_model_order(context: dict) -> None:
-    """Takes the order from echo-bench's context, for every table and chart after."""
+    """Takes the order (and the client-bound threshold) from echo-bench's
+    context, for every table and chart after."""
     _ORDER[:] = [m for m in str(context.get("models", "")).split(",") if m]
+    _CLIENT_BOUND_AT[0] = float(context.get("client_bound_at", CLIENT_BOUND_AT))
 
 
 def model_order(models) -> list[str]:
@@ -33,32 +40,52 @@ def model_order(models) -> list[str]:
     present = set(models)
     return [m for m in _ORDER if m in present] + sorted(present - set(_ORDER))
 
-Point = tuple[float, float, float, float]  # x, median, interval low, interval high
+class Point(NamedTuple):
+    x: float
+    median: float
+    low: float
+    high: float
+    client_bound: bool = False
+
+
 Series = dict[str, list[Point]]  # model -> points sorted by x
+
+
+def _run_models(rows: list[dict[str, Any]]) -> list[str]:
+    return _ORDER + sorted({r["model"] for r in rows} - set(_ORDER))
 
 
 def model_colours(rows: list[dict[str, Any]]) -> dict[str, str]:
     """The run's entrants in its order, then any others alphabetically: a
     model has the same colour on every chart of a run."""
-    others = sorted({r["model"] for r in rows} - set(_ORDER))
-    return {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(_ORDER + others)}
+    return {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(_run_models(rows))}
 
 
-def _point(x: float, ys: list[float]) -> Point:
+def model_markers(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Like the colours: one marker per model, the same on every chart."""
+    return {m: MARKERS[i % len(MARKERS)] for i, m in enumerate(_run_models(rows))}
+
+
+def _point(x: float, ys: list[float], utils: list[float]) -> Point:
     low, high = uncertainty.median_interval(ys)
-    return (x, statistics.median(ys), low, high)
+    bound = bool(utils) and statistics.median(utils) >= _CLIENT_BOUND_AT[0]
+    return Point(x, statistics.median(ys), low, high, bound)
 
 
 def _median_series(rows: list[dict[str, Any]], x: str, y: str) -> Series:
     points: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
+    utils: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if x in row and y in row:
             points[row["model"]][row[x]].append(row[y])
-    return {model: sorted(_point(px, ys) for px, ys in points[model].items()) for model in model_order(points)}
+            if isinstance(row.get("client_cpu_util"), (int, float)):
+                utils[row["model"]][row[x]].append(row["client_cpu_util"])
+    return {model: sorted(_point(px, ys, utils[model][px]) for px, ys in points[model].items())
+            for model in model_order(points)}
 
 
 def single_x(series: Series) -> bool:
-    """Every model has the same one x value: draw bars, not lines."""
+    """Every model has the same one x value: one group of points."""
     xs = {p[0] for points in series.values() for p in points}
     return len(xs) == 1
 
@@ -94,13 +121,13 @@ def cost_per_model(rows: list[dict[str, Any]]) -> dict[str, Series]:
     ladder = pick(rows, "latency")
     if ladder:
         rate = max(r["rate_msgs_per_s"] for r in ladder)
-        out[f"server CPU µs per message\n(open loop at {rate:,} msgs/s, {ladder[0]['conns']} connections)"] = \
+        out[f"server CPU per message\n(open loop at {rate:,} msgs/s, {ladder[0]['conns']} connections)"] = \
             _median_series([r for r in ladder if r["rate_msgs_per_s"] == rate], "rate_msgs_per_s",
                            "server_cpu_us_per_msg")
     idle = pick(rows, "idle-scale")
     if idle:
         most = max(r["conns"] for r in idle)
-        out[f"server memory KiB per idle connection\n({most:,} held)"] = \
+        out[f"server memory (PSS) per idle connection\n({most:,} held)"] = \
             _median_series([r for r in idle if r["conns"] == most], "conns", "pss_per_conn_kib")
     return out
 

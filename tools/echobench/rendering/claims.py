@@ -1,20 +1,30 @@
-"""The "which model when" verdicts, and only those the data support.
+"""The "which model when" verdicts, each by a rule stated here and in
+claims.json's "method".
 
 For each question, every model's case at one load is compared on one
-metric. The best model (by median over repetitions) is a winner only when
-its advantage over the runner-up is significant:
-  - the 95% bootstrap interval of the ratio of medians (oriented so that
-    > 1 favours the best) lies wholly above 1, and
-  - the ratio itself is at least 1.03 (an effect of 3% or more).
-Otherwise the verdict is a tie, naming every model the best does not beat
-by that rule. A question where any model's case was client-bound (the load
-generator at or above 90% of its CPUs) is not judged: "client-bound".
-Cases with a failed repetition are named in "failed" and judged on the
-rest; cases with fewer than MIN_REPETITIONS successful repetitions are left
-out ("too_few_repetitions"); with fewer than two models left the question
-is "no-data": the report says so, and claims.json leaves it out, since its
-verdicts are winner, tie or client-bound only (the contract other programs
-read).
+metric. The best model (by median over repetitions) is compared with each
+other model by the ratio of their medians, oriented so that > 1 favours the
+best, and the interval of that ratio: the rank-sum (Hodges-Lehmann)
+interval of uncertainty.py, 96.8% coverage at 5 against 5 repetitions. Each metric has a relative
+margin and an absolute floor (POLICIES): a lead counts only where it clears
+both, so the margin used for a pair is max(margin, floor / the other's
+median). Against the runner-up:
+  - winner: the whole interval lies above 1 + margin;
+  - equivalent: the whole interval lies inside [1/(1 + margin), 1 + margin]
+    (the report names every model equivalent to the best);
+  - inconclusive: neither; the interval is too wide to say.
+A throughput question where the load generator limited any model
+(client-bound: its CPUs at least 90% busy) ranks every model by the
+server's CPU per message at that load instead (metric_ranked): a
+client-bound number is the client's limit, but the CPU each message cost
+the server is still the server's own (a question that already ranks that
+cost keeps it). Where it is not measured, or the question's metric is
+another (capacity at the SLO), the verdict is "client-bound" and nothing is
+ranked.
+Cases with a failed repetition are named in "failed" and judged on the rest;
+cases with fewer than MIN_REPETITIONS successful repetitions are left out
+("too_few_repetitions"); with fewer than two models left the question is
+"no-data": the report says so, and claims.json leaves it out.
 """
 
 from __future__ import annotations
@@ -26,11 +36,40 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from echobench.statistics import uncertainty
-from echobench.results.cases import CLIENT_BOUND_AT, Case
+from echobench.results.cases import CLIENT_BOUND_AT, SERVER_SATURATED_AT, Case
 from echobench.cli import output_file
 
-MIN_EFFECT = 1.03
 MIN_REPETITIONS = 2
+
+
+@dataclass(frozen=True)
+class Policy:
+    """When a difference in one metric counts."""
+    margin: float  # relative: a lead must be more than this fraction
+    floor: float  # absolute, in the metric's unit: and at least this much
+    why: str
+
+
+# The margins are set by what a second run on this kind of machine moves:
+# a lead smaller than the run-to-run change of a headline number
+# (results/default/reproducibility.md) would not survive the second run, and
+# an equivalence claimed within it would not either.
+POLICIES = {
+    "msgs_per_s": Policy(0.10, 100.0, "above the median run-to-run change of a throughput on this shared "
+                         "machine (results/default/reproducibility.md); 100 msgs/s is below any sizing decision"),
+    "capacity_msgs_per_s": Policy(0.20, 100.0, "the SLO search brackets the capacity to 5% and a p99 from "
+                                  "short probes moves much more from run to run than a throughput"),
+    "server_cpu_us_per_msg": Policy(0.10, 0.1, "as for throughput, whose inverse it is when the server "
+                                    "saturates; 0.1 µs per message is 1% of a core at 100,000 msgs/s"),
+    "pss_per_conn_kib": Policy(0.05, 1.0, "memory hardly moves between runs; 1 KiB per connection is 1 MiB "
+                               "per 1,000 connections, a fraction of a page each, which no sizing decision notices"),
+}
+RANKED_WHEN_CLIENT_BOUND = "server_cpu_us_per_msg"  # lower is better
+DEFAULT_POLICY = Policy(0.05, 0.0, "the default margin")
+
+
+def policy_for(metric: str) -> Policy:
+    return POLICIES.get(metric, DEFAULT_POLICY)
 
 
 @dataclass(frozen=True)
@@ -44,6 +83,7 @@ class Question:
     # one parameter (e.g. the most connections) that every model is run at.
     pick: Callable[[list[Case]], list[Case]]
     unit: str
+    load: str  # the load in a user's words, for the decision table
 
 
 def _at_extreme(parameter: str, largest: bool = True, **equal: Any) -> Callable[[list[Case]], list[Case]]:
@@ -59,20 +99,22 @@ def _at_extreme(parameter: str, largest: bool = True, **equal: Any) -> Callable[
 
 QUESTIONS = [
     Question("throughput-many-connections", "Most messages per second with many connections", "throughput",
-             "msgs_per_s", True, _at_extreme("conns", size=64), "msgs/s"),
+             "msgs_per_s", True, _at_extreme("conns", size=64), "msgs/s", "many connections"),
     Question("server-cpu-per-message", "Least server CPU per message at the same offered load", "latency",
-             "server_cpu_us_per_msg", False, _at_extreme("rate_msgs_per_s"), "µs/msg"),
+             "server_cpu_us_per_msg", False, _at_extreme("rate_msgs_per_s"), "µs/msg",
+             "fixed-rate traffic: CPU per message"),
     Question("capacity-at-slo", "Highest open-loop rate with p99 under the SLO", "slo-capacity",
-             "capacity_msgs_per_s", True, _at_extreme("slo_us"), "msgs/s"),
+             "capacity_msgs_per_s", True, _at_extreme("slo_us"), "msgs/s", "capacity at a p99 SLO"),
     Question("cpu-heavy-requests", "Most messages per second when each costs CPU", "cpu-work",
-             "msgs_per_s", True, _at_extreme("work_us"), "msgs/s"),
+             "msgs_per_s", True, _at_extreme("work_us"), "msgs/s", "CPU-heavy requests"),
     Question("blocking-requests", "Most messages per second when each blocks (a database call)",
-             "blocking-work", "msgs_per_s", True, _at_extreme("block_us"), "msgs/s"),
+             "blocking-work", "msgs_per_s", True, _at_extreme("block_us"), "msgs/s", "blocking requests"),
     Question("idle-memory", "Least memory per idle connection", "idle-scale", "pss_per_conn_kib", False,
-             _at_extreme("conns"), "KiB/connection"),
+             _at_extreme("conns"), "KiB/connection", "idle connections"),
     Question("short-connections", "Most short connections per second (connect, echo, close)", "churn",
-             "msgs_per_s", True, _at_extreme("conns"), "connections/s"),
+             "msgs_per_s", True, _at_extreme("conns"), "connections/s", "short connections"),
 ]
+UNITS = {"server_cpu_us_per_msg": "µs/msg"}
 
 
 def case_pattern(case: Case) -> str:
@@ -91,34 +133,51 @@ def floored(values: dict[str, list[float]]) -> dict[str, list[float]]:
     return {m: [max(v, floor) for v in series] for m, series in values.items()}
 
 
-def decide(values: dict[str, list[float]], higher_is_better: bool) -> dict[str, Any]:
-    """The claim rule on model -> successful repetition values (at least
-    two models). Returns verdict, winner, runner_up, ratio, ratio_ci95,
-    tied."""
-    values = floored(values)
-    def oriented(a: str, b: str) -> tuple[float, float, float]:
-        """How much better a is than b, > 1 favouring a, with its interval."""
-        if higher_is_better:
-            return uncertainty.ratio_interval(values[a], values[b])
-        return uncertainty.ratio_interval(values[b], values[a])
+def _lead(values: dict[str, list[float]], best: str, other: str, higher_is_better: bool,
+          policy: Policy) -> dict[str, Any]:
+    """How much better `best` is than `other` (> 1 favours best), with its
+    interval, the margin that applies, and what that makes the pair."""
+    top, bottom = (values[best], values[other]) if higher_is_better else (values[other], values[best])
+    _, low, high, coverage = uncertainty.ratio_interval(top, bottom)
+    # The point shown is the ratio of the medians shown; the verdict rests on the interval alone.
+    ratio = statistics.median(top) / statistics.median(bottom)
+    floor_margin = policy.floor / statistics.median(values[other])
+    margin = max(policy.margin, floor_margin)
+    if low > 1 + margin:
+        outcome = "winner"
+    elif low >= 1 / (1 + margin) and high <= 1 + margin:
+        outcome = "equivalent"
+    else:
+        outcome = "inconclusive"
+    return {"ratio": ratio, "low": low, "high": high, "coverage": coverage, "margin": margin,
+            "margin_from": "floor" if floor_margin > policy.margin else "relative", "outcome": outcome}
 
+
+def decide(values: dict[str, list[float]], higher_is_better: bool, policy: Policy) -> dict[str, Any]:
+    """The rule on model -> successful repetition values (at least two
+    models): verdict, winner, runner_up, ratio, ratio_ci95, margin; every
+    model equivalent to the leader when the verdict is equivalent; and, for
+    any verdict, the models the leader beats (a lead wholly above the
+    margin), so "can't tell" at the top still says who is clearly behind."""
+    values = floored(values)
     ranked = sorted(values, key=lambda m: statistics.median(values[m]), reverse=higher_is_better)
     best, runner_up = ranked[0], ranked[1]
-
-    def beats(a: str, b: str) -> bool:
-        ratio, low, _ = oriented(a, b)
-        return low > 1 and ratio >= MIN_EFFECT
-
-    ratio, low, high = oriented(best, runner_up)
-    claim = {"runner_up": runner_up, "ratio": round(ratio, 4), "ratio_ci95": [round(low, 4), round(high, 4)]}
-    if beats(best, runner_up):
-        return {"verdict": "winner", "winner": best, **claim}
-    tied = [best] + [m for m in ranked[1:] if not beats(best, m)]
-    return {"verdict": "tie", "winner": None, "tied": tied, **claim}
+    lead = _lead(values, best, runner_up, higher_is_better, policy)
+    high = lead["high"]
+    claim = {"verdict": lead["outcome"], "winner": best if lead["outcome"] == "winner" else None,
+             "leader": best, "runner_up": runner_up, "ratio": round(lead["ratio"], 4),
+             "ratio_ci95": [round(lead["low"], 4), round(high, 4) if math.isfinite(high) else None],
+             "interval_coverage": round(lead["coverage"], 4), "margin": round(lead["margin"], 4),
+             "margin_from": lead["margin_from"]}
+    outcomes = {m: _lead(values, best, m, higher_is_better, policy)["outcome"] for m in ranked[1:]}
+    if lead["outcome"] == "equivalent":
+        claim["equivalent"] = [best] + [m for m in ranked[1:] if outcomes[m] == "equivalent"]
+    claim["beaten"] = [m for m in ranked[1:] if outcomes[m] == "winner"]
+    return claim
 
 
 def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_AT,
-                 reference: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+                 reference: frozenset[str] = frozenset(), server_cpus: int = 1) -> list[dict[str, Any]]:
     """The verdicts. Models in `reference` (echo-bench --python-servers) are
     reference rows: in the tables, never a contender in a claim."""
     claims = []
@@ -130,7 +189,7 @@ def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_A
             continue
         claim: dict[str, Any] = {"id": q.id, "question": q.text, "case": case_pattern(chosen[0]),
                                  "metric": q.metric, "better": "higher" if q.higher_is_better else "lower",
-                                 "unit": q.unit}
+                                 "unit": q.unit, "load": q.load}
         usable = {c.model: c for c in chosen if len(c.values.get(q.metric, [])) >= MIN_REPETITIONS}
         failed = sorted(c.model for c in chosen if c.errors)
         if failed:
@@ -140,13 +199,29 @@ def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_A
             claim["too_few_repetitions"] = too_few
         claim["medians"] = {m: c.median(q.metric) for m, c in sorted(usable.items())}
         claim["repetitions"] = min((len(c.values[q.metric]) for c in usable.values()), default=0)
+        claim["saturated"] = {m: c.saturated(server_cpus, client_bound_at) for m, c in sorted(usable.items())}
         bound = sorted(m for m, c in usable.items() if c.client_bound(client_bound_at))
+        metric, higher = q.metric, q.higher_is_better
+        if bound:
+            claim["client_bound"] = bound
+            if q.metric == "msgs_per_s":  # the client's limit: rank what the server spent instead
+                metric, higher = RANKED_WHEN_CLIENT_BOUND, False
+            elif q.metric != RANKED_WHEN_CLIENT_BOUND:  # a server-side cost ranks as it is
+                metric = None
+            if metric and any(len(c.values.get(metric, [])) < MIN_REPETITIONS for c in usable.values()):
+                metric = None
         if len(usable) < 2:
             claim.update({"verdict": "no-data", "winner": None})
-        elif bound:
-            claim.update({"verdict": "client-bound", "winner": None, "client_bound": bound})
+        elif metric is None:
+            claim.update({"verdict": "client-bound", "winner": None})
         else:
-            claim.update(decide({m: c.values[q.metric] for m, c in usable.items()}, q.higher_is_better))
+            policy = policy_for(metric)
+            claim["metric_ranked"] = metric
+            if metric != q.metric:
+                claim["ranked_medians"] = {m: c.median(metric) for m, c in sorted(usable.items())}
+                claim["ranked_unit"] = UNITS.get(metric, "")
+            claim.update(decide({m: c.values[metric] for m, c in usable.items()}, higher, policy))
+            claim["floor"] = policy.floor
         claims.append(claim)
     return claims
 
@@ -157,10 +232,20 @@ def published(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def write_claims(claims: list[dict[str, Any]], path: str, context: dict[str, Any]) -> None:
-    document = {"method": {"interval": "95% percentile bootstrap of the ratio of medians, "
-                                       f"{uncertainty.RESAMPLES} resamples, seed {uncertainty.SEED}",
-                           "winner_rule": f"interval above 1 and ratio >= {MIN_EFFECT}",
+    document = {"method": {"ratio": "the ratio of the two medians, oriented so that > 1 favours the leader",
+                           "interval": "the Mann-Whitney rank-sum (Hodges-Lehmann) interval of every pairwise "
+                                       "ratio, the smallest exact coverage at or above 95% (96.8% at 5 against "
+                                       "5 repetitions)",
+                           "winner_rule": "the interval lies above 1 + margin",
+                           "equivalent_rule": "the interval lies inside [1/(1 + margin), 1 + margin]",
+                           "inconclusive_rule": "neither: the interval is too wide to say",
+                           "margin_rule": "max(the metric's margin, its floor / the runner-up's median)",
+                           "margins": {m: {"margin": p.margin, "floor": p.floor, "why": p.why}
+                                       for m, p in POLICIES.items()},
+                           "client_bound_rule": "a msgs/s question with a client-bound model ranks every model "
+                                                f"by {RANKED_WHEN_CLIENT_BOUND} (lower is better)",
                            "client_bound_at": context.get("client_bound_at", CLIENT_BOUND_AT),
+                           "server_saturated_at": SERVER_SATURATED_AT,
                            "min_repetitions": MIN_REPETITIONS},
                 "context": {k: context[k] for k in ("git_commit", "matrix", "pinning", "server_cpus", "client_cpus",
                                                     "server_threads", "client_threads", "repetitions",
@@ -173,7 +258,27 @@ def write_claims(claims: list[dict[str, Any]], path: str, context: dict[str, Any
 
 CLAIM_KEYS = {"id": str, "question": str, "case": str, "metric": str, "better": str, "verdict": str,
               "repetitions": int}
-VERDICTS = {"winner", "tie", "client-bound"}
+VERDICTS = {"winner", "equivalent", "inconclusive", "client-bound"}
+
+
+def _interval_errors(claim: dict[str, Any], where: str) -> list[str]:
+    """A decided claim's ratio, interval and margin must hold its verdict."""
+    ci, margin, ratio = claim.get("ratio_ci95"), claim.get("margin"), claim.get("ratio")
+    numbers = isinstance(ci, list) and len(ci) == 2 and all(
+        x is None or (isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)) for x in ci)
+    if not numbers or ci[0] is None or not isinstance(margin, (int, float)) or margin < 0:
+        return [f"{where}: ratio_ci95 must be [low, high or null] and margin a number >= 0"]
+    if not isinstance(claim.get("metric_ranked"), str):
+        return [f"{where}: a decided claim names metric_ranked"]
+    low, high = ci[0], math.inf if ci[1] is None else ci[1]
+    if not (isinstance(ratio, (int, float)) and not isinstance(ratio, bool) and math.isfinite(ratio)):
+        return [f"{where}: 'ratio' must be a finite number"]
+    verdict = claim["verdict"]
+    if verdict == "winner" and not low > 1 + margin:
+        return [f"{where}: a winner needs ratio_ci95 above 1 + margin"]
+    if verdict == "equivalent" and not (low >= 1 / (1 + margin) - 1e-4 and high <= 1 + margin + 1e-4):
+        return [f"{where}: an equivalent claim needs ratio_ci95 inside [1/(1 + margin), 1 + margin]"]
+    return []
 
 
 def schema_errors(document: Any) -> list[str]:
@@ -189,28 +294,22 @@ def schema_errors(document: Any) -> list[str]:
         for key, kind in CLAIM_KEYS.items():
             if not isinstance(claim.get(key), kind):
                 errors.append(f"{where}: '{key}' missing or not {kind.__name__}")
-        ratio = claim.get("ratio")
-        if ratio is not None and not (isinstance(ratio, (int, float)) and not isinstance(ratio, bool)
-                                      and math.isfinite(ratio)):
-            errors.append(f"{where}: 'ratio' must be a finite number or null")
-            ratio = None
         verdict = claim.get("verdict")
         if verdict not in VERDICTS:
             errors.append(f"{where}: verdict {verdict!r} is not one of {sorted(VERDICTS)}")
         if claim.get("better") not in ("higher", "lower"):
             errors.append(f"{where}: 'better' must be higher or lower")
+        if verdict in ("winner", "equivalent", "inconclusive"):
+            errors += _interval_errors(claim, where)
         if verdict == "winner":
             if not isinstance(claim.get("winner"), str) or not isinstance(claim.get("runner_up"), str):
                 errors.append(f"{where}: a winner claim names winner and runner_up")
-            ci = claim.get("ratio_ci95")
-            if not (isinstance(ci, list) and len(ci) == 2 and all(isinstance(x, (int, float)) for x in ci)):
-                errors.append(f"{where}: ratio_ci95 must be [low, high]")
-            elif not (ci[0] > 1 and (ratio or 0) >= MIN_EFFECT):
-                errors.append(f"{where}: a winner needs ratio_ci95 above 1 and ratio >= {MIN_EFFECT}")
-        elif verdict == "tie":
-            if claim.get("winner") is not None or not isinstance(claim.get("tied"), list) or len(claim["tied"]) < 2:
-                errors.append(f"{where}: a tie has winner null and at least two 'tied' models")
-        elif verdict == "client-bound" and not claim.get("client_bound"):
+        elif claim.get("winner") is not None:
+            errors.append(f"{where}: only a winner claim names a winner")
+        if verdict == "equivalent" and not (isinstance(claim.get("equivalent"), list)
+                                            and len(claim["equivalent"]) >= 2):
+            errors.append(f"{where}: an equivalent claim names at least two 'equivalent' models")
+        if verdict == "client-bound" and not claim.get("client_bound"):
             errors.append(f"{where}: a client-bound claim names the client-bound models")
     ids = [c.get("id") for c in document["claims"] if isinstance(c, dict)]
     if len(ids) != len(set(ids)):

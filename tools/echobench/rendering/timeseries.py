@@ -13,6 +13,8 @@ import math
 import os
 from dataclasses import dataclass
 
+from echobench.results import hlog
+
 
 class TimeseriesError(ValueError):
     """A file that is not an echo-load JSON with intervals: `file: what`."""
@@ -65,3 +67,37 @@ def read_runs(directory: str) -> list[Run]:
     if not paths:
         raise TimeseriesError(f"{directory}: no echo-load JSON files")
     return [read_run(path) for path in paths]
+
+
+# The percentile spectrum's x: 1/(1 - p) from 1 (0%) to 10^4 (99.99%), ten
+# points per decade, as HdrHistogram's percentile distribution plots draw it.
+SPECTRUM_DECADES = 4
+SPECTRUM_STEPS = 10
+
+
+def spectrum_percentiles() -> list[float]:
+    """Percentiles (0-100) evenly spaced on the 1/(1 - p) log scale."""
+    return [100 * (1 - 10 ** (-k / SPECTRUM_STEPS)) for k in range(SPECTRUM_DECADES * SPECTRUM_STEPS + 1)]
+
+
+def percentile_spectrum(run: Run) -> dict[str, list[tuple[float, float]]]:
+    """From the run's .hlog beside its JSON: "corrected" (the intervals
+    merged, from the scheduled send time) and, when echo-load wrote it,
+    "uncorrected" (its tagged whole-window line, from the actual send
+    time), each as (percentile, latency in µs). {} when there is no log."""
+    path = os.path.splitext(run.path)[0] + ".hlog"
+    if run.error or not os.path.exists(path):
+        return {}
+    try:
+        log = hlog.read(path)
+    except (OSError, UnicodeDecodeError, hlog.HlogError) as error:
+        raise TimeseriesError(f"{path}: {error}") from error
+    merged: dict[str, hlog.Histogram] = {}
+    for interval in log.intervals:
+        name = interval.tag or "corrected"
+        if name not in merged:
+            merged[name] = hlog.Histogram(interval.histogram.significant_digits, interval.histogram.lowest,
+                                          interval.histogram.highest)
+        merged[name].add(interval.histogram)
+    return {name: [(p, histogram.value_at_percentile(p) / 1000) for p in spectrum_percentiles()]
+            for name, histogram in merged.items() if name in ("corrected", "uncorrected") and histogram.total()}

@@ -1,1 +1,1 @@
-"""The statistics: the one bootstrap (uncertainty) and the gate's Wilcoxon test (stats)."""
+"""The statistics: the intervals (uncertainty) and the gate's Wilcoxon test (stats)."""

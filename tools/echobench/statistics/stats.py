@@ -86,7 +86,7 @@ def decide(differences: list[float], alpha: float = 0.01, threshold: float = 0.0
     if n == 0:
         return Verdict(0, 0.0, (0.0, 0.0), 1.0, "inconclusive", "no pairs")
     change = as_change(statistics.median(differences))
-    low, high = median_interval(differences)  # the suite's one bootstrap
+    low, high = median_interval(differences)  # the suite's one interval of a median
     p = wilcoxon_greater(differences)
     nonzero = sum(1 for d in differences if d != 0)
     if smallest_p(nonzero) >= alpha:

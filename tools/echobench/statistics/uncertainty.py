@@ -1,41 +1,59 @@
-"""How sure a comparison is: the median of a case's repetitions with a 95%
-interval, its coefficient of variation, and the interval of the ratio of
-two models' medians.
+"""How sure a comparison is: the median of a case's repetitions with its
+interval, its coefficient of variation, and the interval of the ratio of two
+models.
 
-Intervals are percentile-bootstrap intervals (seeded, so the same data
-always gives the same interval). Why the bootstrap and not order
-statistics: with 5 repetitions, the distribution-free interval of the
-median is [min, max] with 94% coverage and cannot reach 95%; the bootstrap
-gives an interval at every n and extends to ratios of two medians, which the
-claims need. Why not a t-interval: run-to-run noise here is skewed and has
-outliers.
+Both intervals are distribution-free and exact, so their coverage is what
+they say at the handful of repetitions a benchmark affords (a percentile
+bootstrap over 5 values covers less than its nominal 95%, and a t-interval
+assumes normal noise; run-to-run noise here is skewed and has outliers):
+
+- The median's interval is a pair of order statistics, [x(k), x(n+1-k)],
+  with k the largest whose binomial coverage is at least the level. Five
+  repetitions cannot reach 95%: their widest interval, [min, max], covers
+  the median with probability 1 - 2/2^5 = 93.75%, and that is what it says.
+- The ratio of two models is the Hodges-Lehmann estimate of the shift
+  between their log values (the median of all pairwise log ratios), with
+  the interval of order statistics of those pairwise ratios that the
+  Mann-Whitney rank-sum test gives. Its coverage is exact under a
+  multiplicative shift for independent samples: 96.8% at 5 against 5
+  repetitions, the smallest at or above 95%. The repetitions of two models
+  are not paired: they ran in a random interleaved order.
 """
 
 from __future__ import annotations
 
-import random
+import math
 import statistics
+from functools import lru_cache
 
-RESAMPLES = 4000
-SEED = 862  # RFC 862, the echo protocol
-
-
-def _percentiles(sorted_values: list[float], level: float) -> tuple[float, float]:
-    n = len(sorted_values)
-    low = sorted_values[int((1 - level) / 2 * n)]
-    high = sorted_values[min(n - 1, int((1 + level) / 2 * n))]
-    return low, high
+LEVEL = 0.95
 
 
-def median_interval(values: list[float], level: float = 0.95) -> tuple[float, float]:
-    """Bootstrap interval of the median; a single value is its own interval."""
+def _binomial_tail(n: int, k: int) -> float:
+    """P(Binomial(n, 1/2) < k): the chance that fewer than k of n values lie
+    below the true median."""
+    return sum(math.comb(n, i) for i in range(k)) / 2**n
+
+
+def median_interval_with_coverage(values: list[float], level: float = LEVEL) -> tuple[float, float, float]:
+    """(low, high, coverage) for the median of `values`: the narrowest pair
+    of order statistics that covers it with at least `level`, else [min, max]
+    and the coverage that has. A single value is its own interval (coverage 0)."""
     if not values:
         raise ValueError("no values")
-    if len(values) == 1:
-        return values[0], values[0]
-    generator = random.Random(SEED)
-    medians = sorted(statistics.median(generator.choices(values, k=len(values))) for _ in range(RESAMPLES))
-    return _percentiles(medians, level)
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 1:
+        return ordered[0], ordered[0], 0.0
+    k = 1
+    while k + 1 <= n // 2 and 1 - 2 * _binomial_tail(n, k + 1) >= level:
+        k += 1
+    return ordered[k - 1], ordered[n - k], 1 - 2 * _binomial_tail(n, k)
+
+
+def median_interval(values: list[float], level: float = LEVEL) -> tuple[float, float]:
+    low, high, _ = median_interval_with_coverage(values, level)
+    return low, high
 
 
 def coefficient_of_variation(values: list[float]) -> float:
@@ -46,19 +64,49 @@ def coefficient_of_variation(values: list[float]) -> float:
     return statistics.stdev(values) / mean if mean else 0.0
 
 
+@lru_cache(maxsize=None)
+def _rank_sum_counts(m: int, n: int) -> tuple[int, ...]:
+    """counts[u] = how many of the C(m+n, m) orderings give Mann-Whitney U = u."""
+    if m == 0 or n == 0:
+        return (1,)
+    with_last_of_first = _rank_sum_counts(m - 1, n)  # the largest value is from the first sample: U += n
+    with_last_of_second = _rank_sum_counts(m, n - 1)
+    counts = [0] * (m * n + 1)
+    for u, ways in enumerate(with_last_of_first):
+        counts[u + n] += ways
+    for u, ways in enumerate(with_last_of_second):
+        counts[u] += ways
+    return tuple(counts)
+
+
+def rank_sum_depth(m: int, n: int, level: float = LEVEL) -> tuple[int, float]:
+    """(k, coverage): the interval [D(k), D(mn+1-k)] of the m*n sorted
+    pairwise differences covers the shift with exactly `coverage`, the
+    smallest at or above `level`. k = 0 when m and n are too few to reach
+    the level (the interval is then unbounded)."""
+    counts = _rank_sum_counts(m, n)
+    total = math.comb(m + n, m)
+    k, below = 0, 0
+    # P(U <= k - 1) must stay at or under (1 - level) / 2 on each side.
+    while k < len(counts) and (below + counts[k]) / total <= (1 - level) / 2:
+        below += counts[k]
+        k += 1
+    return k, 1 - 2 * below / total
+
+
 def ratio_interval(numerator: list[float], denominator: list[float],
-                   level: float = 0.95) -> tuple[float, float, float]:
-    """median(numerator) / median(denominator) and its bootstrap interval,
-    resampling the two sides independently (the repetitions of two models
-    are not paired: they ran in a random interleaved order)."""
+                   level: float = LEVEL) -> tuple[float, float, float, float]:
+    """(ratio, low, high, coverage) of numerator over denominator: the
+    Hodges-Lehmann estimate (median of every numerator_i / denominator_j)
+    and its rank-sum interval. Values must be positive. Too few repetitions
+    for the level give (ratio, 0, inf, 0)."""
     if not numerator or not denominator:
         raise ValueError("no values")
-    point = statistics.median(numerator) / statistics.median(denominator)
-    generator = random.Random(SEED)
-    ratios = []
-    for _ in range(RESAMPLES):
-        bottom = statistics.median(generator.choices(denominator, k=len(denominator)))
-        top = statistics.median(generator.choices(numerator, k=len(numerator)))
-        ratios.append(top / bottom if bottom else float("inf"))
-    low, high = _percentiles(sorted(ratios), level)
-    return point, low, high
+    if min(numerator) <= 0 or min(denominator) <= 0:
+        raise ValueError("ratios need positive values")
+    logs = sorted(math.log(a) - math.log(b) for a in numerator for b in denominator)
+    point = math.exp(statistics.median(logs))
+    k, coverage = rank_sum_depth(len(numerator), len(denominator), level)
+    if k == 0:
+        return point, 0.0, math.inf, 0.0
+    return point, math.exp(logs[k - 1]), math.exp(logs[len(logs) - k]), coverage

@@ -1,4 +1,4 @@
-"""tools/echobench/tests/hlog_reference.py against the golden V2 encodings worked out by hand
+"""tools/echobench/results/hlog.py against the golden V2 encodings worked out by hand
 from the specification (tests/data/hlog, shared with the C++ encoder's
 test), and the round trip: echo-load --hlog, read back, agrees with the
 same run's JSON. The round trip needs the built echo-load: CTest passes its
@@ -15,7 +15,7 @@ import threading
 import unittest
 import zlib
 
-from echobench.tests import hlog_reference as hlog
+from echobench.results import hlog
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "data", "hlog")
 LOAD = os.environ.get("ECHO_LOAD", "")
@@ -101,11 +101,18 @@ class RoundTrip(unittest.TestCase):
         finally:
             server.shutdown()
             server.server_close()
-        self.assertEqual(len(log.intervals), 4)
-        self.assertEqual(len(log.intervals), len(result["intervals"]))
+        untagged = [i for i in log.intervals if not i.tag]
+        self.assertEqual(len(untagged), 4)
+        self.assertEqual(len(untagged), len(result["intervals"]))
         self.assertIsNotNone(log.base_time_s)
+        # Open loop: one more line, tagged, with the whole window from the
+        # actual send time: the same echoes, and the run's uncorrected p99.
+        (uncorrected,) = [i for i in log.intervals if i.tag == "uncorrected"]
+        self.assertEqual(uncorrected.histogram.total(), result["messages"])
+        self.assertAlmostEqual(uncorrected.histogram.value_at_percentile(99) / 1000, result["p99_uncorrected_us"],
+                               delta=result["p99_uncorrected_us"] * 0.001 + 0.001)
         merged = hlog.Histogram(3, 1, 100_000_000_000)
-        for interval, summary in zip(log.intervals, result["intervals"]):
+        for interval, summary in zip(untagged, result["intervals"]):
             self.assertAlmostEqual(interval.start_s, summary["start_s"], places=2)
             self.assertAlmostEqual(interval.length_s, summary["length_s"], places=2)
             # Every echo of the interval is in its histogram (none unanswered here).

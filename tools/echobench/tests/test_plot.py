@@ -53,6 +53,31 @@ class Plot(unittest.TestCase):
         self.assertNotIn("throughput-many-connections", [c["id"] for c in document["claims"]])
         self.assertIn("**Most messages per second with many connections:** no data", text)
 
+    def test_every_chart_labels_its_axes_with_units_and_marks_client_bound_points(self):
+        with tempfile.TemporaryDirectory() as out:
+            # thread-pool's cases, client-bound: the load generator at 95% of its CPUs.
+            bound = os.path.join(out, "bound.csv")
+            with open(GOOD, encoding="utf-8") as source:
+                lines = source.read().splitlines()
+            header = lines[0].split(",")
+            model = header.index("model")
+            with open(bound, "w", encoding="utf-8") as target:
+                target.write(lines[0] + ",client_cpu_util\n")
+                for line in lines[1:]:
+                    util = "0.95" if line.split(",")[model] == "thread-pool" else "0.5"
+                    target.write(f"{line},{util}\n")
+            self.assertEqual(plot(bound, "--out", out).returncode, 0)
+            svgs = sorted(name for name in os.listdir(out) if name.endswith(".svg"))
+            self.assertIn("throughput_size_64.svg", svgs)
+            for name in svgs:
+                with open(os.path.join(out, name), encoding="utf-8") as source:
+                    text = source.read()
+                self.assertRegex(text, r"(µs|msgs/s|messages per second|KiB|MiB|connections)", name)
+                if name.startswith(("throughput", "latency", "server_cost")):
+                    self.assertIn("thread-pool ‡", text, name)  # a client-bound model is marked
+            with open(os.path.join(out, "throughput_size_64.svg"), encoding="utf-8") as source:
+                self.assertIn("client-bound", source.read())  # and the legend says what the mark means
+
     def test_a_stale_chart_from_an_earlier_run_is_removed(self):
         with tempfile.TemporaryDirectory() as out:
             stale = os.path.join(out, "latency_vs_throughput.svg")

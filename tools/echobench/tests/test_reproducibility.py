@@ -1,5 +1,5 @@
-"""Comparing two runs' claims: agreement, ties, contradictions, and the
-run-to-run change of headline numbers."""
+"""Comparing two runs' claims: agreement, equivalence, contradictions, and
+the run-to-run change of headline numbers."""
 
 import unittest
 
@@ -7,33 +7,36 @@ from echobench.gate import reproducibility
 from echobench.results.cases import group_cases
 
 
-def claim(claim_id, verdict, winner=None, tied=None):
-    c = {"id": claim_id, "verdict": verdict, "winner": winner}
-    if tied:
-        c["tied"] = tied
+def claim(claim_id, verdict, winner=None, equivalent=None):
+    c = {"id": claim_id, "verdict": verdict, "winner": winner, "leader": winner or "a"}
+    if equivalent:
+        c["equivalent"] = equivalent
     return c
 
 
 class CompareClaims(unittest.TestCase):
-    def test_agreement_ties_and_contradictions(self):
-        first = [claim("t", "winner", "a"), claim("c", "winner", "a"), claim("i", "tie", tied=["a", "b"]),
-                 claim("b", "client-bound")]
-        second = [claim("t", "winner", "a"), claim("c", "winner", "b"), claim("i", "tie", tied=["a", "b", "c"]),
-                  claim("b", "client-bound")]
+    def test_agreement_equivalence_and_contradictions(self):
+        first = [claim("t", "winner", "a"), claim("c", "winner", "a"), claim("i", "equivalent", equivalent=["a", "b"]),
+                 claim("b", "client-bound"), claim("n", "inconclusive")]
+        second = [claim("t", "winner", "a"), claim("c", "winner", "b"),
+                  claim("i", "equivalent", equivalent=["a", "b", "c"]), claim("b", "client-bound"),
+                  claim("n", "winner", "b")]
         rows = {r["id"]: r for r in reproducibility.compare_claims(first, second)}
         self.assertTrue(rows["t"]["agree"] and rows["t"]["decided_alike"])
         self.assertTrue(rows["c"]["contradiction"])
-        self.assertTrue(rows["i"]["agree"] and rows["i"]["decided_alike"])  # a tie twice, sets aside
+        self.assertTrue(rows["i"]["agree"] and rows["i"]["decided_alike"])  # equivalent twice, sets aside
         self.assertTrue(rows["b"]["agree"])
-        self.assertFalse(rows["b"]["decided_alike"])  # not judged is not decided
+        self.assertFalse(rows["b"]["decided_alike"])  # not ranked is not decided
+        self.assertFalse(rows["n"]["agree"] or rows["n"]["contradiction"])  # "can't tell" contradicts nothing
         text = reproducibility.report(list(rows.values()), {})
         self.assertIn("CONTRADICTION", text)
         self.assertIn("1 contradiction(s)", text)
 
-    def test_a_winner_against_a_tie_disagrees_without_contradicting(self):
-        rows = reproducibility.compare_claims([claim("t", "winner", "a")], [claim("t", "tie", tied=["a", "b"])])
+    def test_a_winner_against_equivalence_contradicts(self):
+        rows = reproducibility.compare_claims([claim("t", "winner", "a")],
+                                              [claim("t", "equivalent", equivalent=["a", "b"])])
         self.assertFalse(rows[0]["agree"])
-        self.assertFalse(rows[0]["contradiction"])
+        self.assertTrue(rows[0]["contradiction"])
 
     def test_headline_changes_use_each_scenarios_metric(self):
         def rows(value):

@@ -79,10 +79,10 @@ class Decide(unittest.TestCase):
         self.assertGreater(stats.log_ratios([100.0], [90.0], higher_is_better=True)[0], 0)
         self.assertGreater(stats.log_ratios([5.0], [6.0], higher_is_better=False)[0], 0)
 
-    def test_the_verdict_uses_the_suites_one_bootstrap(self):
+    def test_the_verdict_uses_the_suites_one_median_interval(self):
         d = self.noisy(0.05, 10, 4)
         verdict = stats.decide(d)
-        self.assertEqual(stats.decide(d), verdict)  # seeded: the same data, the same interval
+        self.assertEqual(stats.decide(d), verdict)  # the same data, the same interval
         low, high = uncertainty.median_interval(d)
         self.assertEqual(verdict.interval, (stats.as_change(low), stats.as_change(high)))
 

@@ -11,6 +11,7 @@ import tempfile
 import unittest
 
 from echobench.rendering import timeseries
+from echobench.tests.test_hlog import compressed_line, golden
 
 HERE = os.path.dirname(__file__)
 PLOT = os.path.join(HERE, "..", "..", "plot")
@@ -54,6 +55,37 @@ class Timeseries(unittest.TestCase):
             self.assertIn("![timeseries](timeseries.svg)", text)
             self.assertIn("- fork-per-connection: **failed**, not drawn: 12 message(s)", text)
             self.assertIn("- thread-pool: 4 intervals; p99 per interval from 80 to 5,000 µs", text)
+
+    def test_the_percentile_spectrum_reads_both_latencies_from_the_hlog(self):
+        """The .hlog beside a run's JSON: its untagged intervals merged are
+        the corrected latency, its line tagged "uncorrected" the other; the
+        chart draws both panels, byte for byte the same twice."""
+        two_values = golden("two_values.hex")  # three values, two buckets
+        at_the_top = golden("at_the_top.hex")  # 300 values at the top
+        log = "\n".join(["#[Histogram log format version 1.3]", "#[StartTime: 1700000000.000 (seconds since epoch)]",
+                         '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"',
+                         compressed_line(two_values), compressed_line(at_the_top, "1.000"),
+                         "Tag=uncorrected," + compressed_line(two_values, "0.000", "2.000")]) + "\n"
+        with tempfile.TemporaryDirectory() as runs, tempfile.TemporaryDirectory() as first, \
+                tempfile.TemporaryDirectory() as second:
+            path = write(runs, "io-uring.json", json.dumps(run_json([80, 90])))
+            write(runs, "io-uring.hlog", log)
+            spectrum = timeseries.percentile_spectrum(timeseries.read_run(path))
+            self.assertEqual(sorted(spectrum), ["corrected", "uncorrected"])
+            corrected = [v for _, v in spectrum["corrected"]]
+            self.assertEqual(corrected, sorted(corrected))  # a spectrum never falls
+            self.assertGreater(corrected[-1], max(v for _, v in spectrum["uncorrected"]))  # the top bucket counts
+            self.assertAlmostEqual(spectrum["corrected"][-1][0], 99.99)
+            for out in (first, second):
+                self.assertEqual(plot("--out", out, "--timeseries", runs).returncode, 0)
+            self.assertIn("percentile_spectrum.svg", os.listdir(first))
+            _, mismatch, errors = filecmp.cmpfiles(first, second, ["percentile_spectrum.svg"], shallow=False)
+            self.assertEqual(mismatch + errors, [])
+            with open(os.path.join(first, "percentile_spectrum.svg"), encoding="utf-8") as chart:
+                text = chart.read()
+            self.assertIn("from the scheduled send time (corrected)", text)
+            self.assertIn("from the actual send time (uncorrected)", text)
+            self.assertIn("99.99%", text)
 
     def test_malformed_runs_are_an_error_naming_the_file(self):
         cases = {

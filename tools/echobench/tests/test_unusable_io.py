@@ -1,5 +1,5 @@
 """Every program and tool against an output it cannot write and an input it
-cannot use: exit 2 (the one status for that, docs/interfaces.md), one line
+cannot use: exit 2 (the one status for that, docs/cli.md), one line
 naming the path and no traceback, no cut or leftover file, and an older file
 at the path untouched.
 
@@ -54,8 +54,9 @@ def echo_bench_json(directory: str) -> str:
 
 def a_claim(ratio) -> dict:
     return {"id": "q", "question": "Most messages per second", "case": "throughput/tcp/*/conns:16/size:64",
-            "metric": "msgs_per_s", "better": "higher", "verdict": "tie", "repetitions": 5, "winner": None,
-            "tied": ["epoll-reactor", "io-uring"], "ratio": ratio}
+            "metric": "msgs_per_s", "better": "higher", "verdict": "equivalent", "repetitions": 5, "winner": None,
+            "leader": "io-uring", "runner_up": "epoll-reactor", "equivalent": ["io-uring", "epoll-reactor"],
+            "ratio": ratio, "ratio_ci95": [0.98, 1.04], "margin": 0.05, "metric_ranked": "msgs_per_s"}
 
 
 def tool(name: str) -> list[str]:
