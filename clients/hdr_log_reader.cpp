@@ -148,6 +148,9 @@ std::vector<LatencyHistogram> read_hlog(std::istream& in) {
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.empty() || line[0] == '#' || line[0] == '"') continue;
+    // A tagged line (echo-load's "uncorrected" whole window) is another
+    // series: like HdrHistogram's readers asked for no tag, skip it.
+    if (line.rfind("Tag=", 0) == 0) continue;
     const auto comma = line.rfind(',');
     try {
       if (comma == std::string::npos) throw std::runtime_error("no histogram column");

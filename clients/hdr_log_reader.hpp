@@ -23,8 +23,9 @@ std::vector<std::uint8_t> decode_base64(std::string_view text);
 /// zlib, a layout other than LatencyHistogram's, a truncated payload).
 LatencyHistogram decode_compressed_histogram(const std::vector<std::uint8_t>& bytes);
 
-/// Every interval's histogram of an .hlog, in order (comment, header and
-/// legend lines skipped); throws std::runtime_error naming the bad line.
+/// Every untagged interval's histogram of an .hlog, in order (comment,
+/// header, legend and tagged lines skipped); throws std::runtime_error
+/// naming the bad line.
 std::vector<LatencyHistogram> read_hlog(std::istream& in);
 
 }  // namespace echo

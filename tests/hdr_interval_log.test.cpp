@@ -205,6 +205,18 @@ TEST(HdrLogReader, TwoHostsLogsMergedEqualAllValuesRecordedOnOne) {
   EXPECT_EQ(LatencyHistogram::index_of(merged.max()), LatencyHistogram::index_of(all.max()));
 }
 
+TEST(HdrIntervalLog, ATaggedLineIsWrittenAsHistogramLogWriterTagsAndSkippedByTheReader) {
+  std::stringstream log;
+  write_hlog_header(log, 1.7e9);
+  write_hlog_interval(log, 0.0, 1.0, with({{1000, 2}}));
+  write_hlog_interval(log, 0.0, 1.0, with({{9000, 5}}), "uncorrected");
+  EXPECT_NE(log.str().find("\nTag=uncorrected,0.000,1.000,0.009,HISTFAAA"), std::string::npos)
+      << log.str();
+  const std::vector<LatencyHistogram> untagged = read_hlog(log);
+  ASSERT_EQ(untagged.size(), 1u);
+  EXPECT_EQ(untagged[0].count(), 2u);
+}
+
 TEST(HdrLogReader, DamagedLinesAreErrorsNamingTheLine) {
   std::stringstream bad_base64("#[comment]\n0.000,1.000,0.001,not*base64\n");
   EXPECT_THROW(read_hlog(bad_base64), std::runtime_error);
