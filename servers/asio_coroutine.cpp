@@ -29,6 +29,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -177,6 +178,13 @@ class AsioCoroutineServer final : public Server {
 
   void run(int shutdown_fd) override {
     asio::co_spawn(contexts_.front(), stop_on_signal(shutdown_fd), asio::detached);
+    // io_context::run() returns as soon as its context has nothing to do,
+    // and a per-thread context has nothing until the acceptor deals it a
+    // connection: without a guard its thread would be gone by then and its
+    // connections never served. The guards keep every context running until
+    // the signal stops them all (stop() ends run() whatever the guards say).
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+    for (auto& context : contexts_) keep_running.push_back(asio::make_work_guard(context));
     std::vector<std::thread> threads;
     auto context = contexts_.begin();
     for (unsigned i = 1; i < threads_; ++i) {
