@@ -14,10 +14,11 @@ from echobench.statistics import uncertainty
 from echobench.results.cases import CLIENT_BOUND_AT
 
 # Okabe & Ito's palette, distinguishable with every common colour-vision
-# deficiency, then Paul Tol's wine, olive and grey for the models beyond its
-# eight. A model keeps its colour on every chart.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
-           "#882255", "#999933", "#888888"]
+# deficiency, with its yellow moved last (too pale for a marker on white),
+# and Paul Tol's wine, olive and grey between. A model keeps its colour on
+# every chart.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#882255",
+           "#999933", "#888888", "#F0E442"]
 # And a marker per model, so a series is told apart without colour too.
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">"]
 # The run's entrants in echo-bench's order (its context's "models"): tables

@@ -46,9 +46,9 @@ class Style:
 
 
 def _save(figure, out_dir: str, stem: str, footnote: str) -> list[str]:
-    # Wrapped to the figure's width (about 24 characters of 6.5-point text
-    # per inch), so a narrow chart shows the whole footnote.
-    lines = textwrap.wrap(footnote, width=int(figure.get_figwidth() * 24))
+    # Wrapped to the figure's width (about 20 characters of 6.5-point text
+    # per inch, with room to spare), so a narrow chart shows the whole footnote.
+    lines = textwrap.wrap(footnote, width=int(figure.get_figwidth() * 20))
     figure.text(0.01, 0.005, "\n".join(lines), fontsize=6.5, color="#555555", ha="left", va="bottom")
     figure.tight_layout(rect=(0, 0.03 * len(lines), 1, 1))
     paths = []
@@ -112,7 +112,8 @@ def _verdict_box(ax, claim) -> None:
     """The question's verdict, in the chart's top right corner."""
     if claim is None:
         return
-    ax.text(0.99, 0.98, "\n".join(textwrap.wrap(chart_note(claim), 48)), transform=ax.transAxes, ha="right",
+    note = textwrap.wrap(chart_note(claim), 48, break_on_hyphens=False)  # model names stay whole
+    ax.text(0.99, 0.98, "\n".join(note), transform=ax.transAxes, ha="right",
             va="top", fontsize=7, bbox={"boxstyle": "round", "facecolor": "#f7f7f7", "edgecolor": "#999999"})
 
 

@@ -18,9 +18,11 @@ A throughput question where the load generator limited any model
 server's CPU per message at that load instead (metric_ranked): a
 client-bound number is the client's limit, but the CPU each message cost
 the server is still the server's own (a question that already ranks that
-cost keeps it). Where it is not measured, or the question's metric is
-another (capacity at the SLO), the verdict is "client-bound" and nothing is
-ranked.
+cost keeps it). In a question where higher is better otherwise (capacity at
+the SLO), a client-bound number is a lower bound of the server's: a lead by
+it stands, a lead over it or an equivalence with it does not
+(only_lower_bounds). Where the metric ranked was not measured for every
+model, the verdict is "client-bound" and nothing is ranked.
 Cases with a failed repetition are named in "failed" and judged on the rest;
 cases with fewer than MIN_REPETITIONS successful repetitions are left out
 ("too_few_repetitions"); with fewer than two models left the question is
@@ -176,6 +178,24 @@ def decide(values: dict[str, list[float]], higher_is_better: bool, policy: Polic
     return claim
 
 
+def only_lower_bounds(claim: dict[str, Any], bound: set[str]) -> None:
+    """Where higher is better and the load generator limited some models,
+    their numbers are lower bounds of the servers' own: a lead over such a
+    model proves nothing (it might do better with a faster client), while a
+    lead *by* one stands. So a winner over a client-bound runner-up, and any
+    equivalence involving one, become inconclusive, and client-bound models
+    are never listed as beaten or equivalent."""
+    pair = {claim["leader"], claim["runner_up"]}
+    if (claim["verdict"] == "winner" and claim["runner_up"] in bound) or \
+            (claim["verdict"] == "equivalent" and pair & bound):
+        claim.update({"verdict": "inconclusive", "winner": None})
+        claim.pop("equivalent", None)
+    if "equivalent" in claim:
+        claim["equivalent"] = [m for m in claim["equivalent"] if m not in bound]
+    claim["beaten"] = [m for m in claim.get("beaten", []) if m not in bound]
+    claim["lower_bounds"] = sorted(bound)
+
+
 def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_AT,
                  reference: frozenset[str] = frozenset(), server_cpus: int = 1) -> list[dict[str, Any]]:
     """The verdicts. Models in `reference` (echo-bench --python-servers) are
@@ -202,13 +222,14 @@ def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_A
         claim["saturated"] = {m: c.saturated(server_cpus, client_bound_at) for m, c in sorted(usable.items())}
         bound = sorted(m for m, c in usable.items() if c.client_bound(client_bound_at))
         metric, higher = q.metric, q.higher_is_better
+        lower_bounds: set[str] = set()
         if bound:
             claim["client_bound"] = bound
             if q.metric == "msgs_per_s":  # the client's limit: rank what the server spent instead
                 metric, higher = RANKED_WHEN_CLIENT_BOUND, False
-            elif q.metric != RANKED_WHEN_CLIENT_BOUND:  # a server-side cost ranks as it is
-                metric = None
-            if metric and any(len(c.values.get(metric, [])) < MIN_REPETITIONS for c in usable.values()):
+            elif q.higher_is_better:  # e.g. capacity: a client-bound number is only a lower bound
+                lower_bounds = set(bound)
+            if any(len(c.values.get(metric, [])) < MIN_REPETITIONS for c in usable.values()):
                 metric = None
         if len(usable) < 2:
             claim.update({"verdict": "no-data", "winner": None})
@@ -222,6 +243,8 @@ def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_A
                 claim["ranked_unit"] = UNITS.get(metric, "")
             claim.update(decide({m: c.values[metric] for m, c in usable.items()}, higher, policy))
             claim["floor"] = policy.floor
+            if lower_bounds:
+                only_lower_bounds(claim, lower_bounds)
         claims.append(claim)
     return claims
 

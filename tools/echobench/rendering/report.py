@@ -65,10 +65,16 @@ def verdict_sentence(claim: dict[str, Any]) -> str:
         text += f"; {leader} does beat {', '.join(claim['beaten'])} by more than the margin"
     elif len(claim.get("beaten", [])) > 1:
         text += f"; it also beats {', '.join(m for m in claim['beaten'] if m != runner_up)}"
-    if claim.get("client_bound"):
+    if claim.get("lower_bounds"):
+        text += (f". The load generator limited {', '.join(claim['lower_bounds'])} (‡): their numbers are "
+                 "lower bounds of the servers' own, so no lead over them and no equivalence with them is claimed")
+    elif claim.get("client_bound") and claim.get("metric_ranked") != claim["metric"]:
         text += (f". Ranked by the server's CPU per message, because the load generator limited "
                  f"{', '.join(claim['client_bound'])} (‡): their msgs/s is the client's limit, the CPU each "
                  "message cost the server is the server's own")
+    elif claim.get("client_bound"):
+        text += (f". The load generator was busy to its limit for {', '.join(claim['client_bound'])} (‡); "
+                 "what is ranked is the server's own cost")
     return text
 
 
@@ -79,7 +85,7 @@ def chart_note(claim: dict[str, Any]) -> str:
         return "not ranked: client-bound"
     low, high = claim["ratio_ci95"]
     interval = f"{low:.2f}–{'∞' if high is None else f'{high:.2f}'}"
-    ranked = " (by server CPU per message ‡)" if claim.get("client_bound") else ""
+    ranked = " (by server CPU per message ‡)" if claim.get("metric_ranked", claim["metric"]) != claim["metric"] else ""
     if verdict == "winner":
         return (f"winner{ranked}: {claim['winner']}, {claim['ratio']:.2f}× {claim['runner_up']} "
                 f"(interval {interval})")
@@ -127,7 +133,7 @@ def decision_table(claims: list[dict[str, Any]]) -> str:
         if claim["verdict"] == "winner":
             verdict = f"**{claim['winner']}**"
         elif claim["verdict"] == "equivalent":
-            verdict = f"tie within {_margin(claim)}: {', '.join(claim['equivalent'])}"
+            verdict = f"equivalent within {_margin(claim)}: {', '.join(claim['equivalent'])}"
         elif claim["verdict"] == "inconclusive":
             verdict = f"can't tell ({claim['leader']} leads)"
         if claim.get("client_bound"):
@@ -142,8 +148,9 @@ def decision_table(claims: list[dict[str, Any]]) -> str:
         lines.append(f"| {claim.get('load', claim['id'])} | {verdict} | {numbers} | {behind} | `{claim['case']}` |")
     if any(c.get("client_bound") for c in claims):
         lines.append("")
-        lines.append("‡ the load generator was the bottleneck for some models: ranked by the server's CPU per "
-                     "message at that load instead of msgs/s.")
+        lines.append("‡ the load generator was the bottleneck for some models: a throughput question then ranks "
+                     "the server's CPU per message at that load; a question about the server's CPU ranks it as "
+                     "it is; capacity counts their numbers as lower bounds only.")
     return "\n".join(lines)
 
 

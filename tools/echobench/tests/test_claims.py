@@ -155,6 +155,22 @@ class ClaimRule(unittest.TestCase):
         self.assertEqual((claim["verdict"], claim["winner"], claim["metric_ranked"]),
                          ("winner", "a", "server_cpu_us_per_msg"))
 
+    def test_client_bound_capacities_count_as_lower_bounds(self):
+        def claim(bound_model):
+            rows = rows_for("slo-capacity", "capacity_msgs_per_s",
+                            {"fast": [60000.0, 61000, 59000, 60500, 60200], "slow": [30000.0, 30500, 29500, 30100, 30200]},
+                            slo_us=1000)
+            for row in rows:
+                if row["model"] == bound_model:
+                    row["client_cpu_util"] = 0.95
+            return claim_of(rows, "capacity-at-slo")
+        # The leader bound: its true capacity is at least what was measured, so its lead stands.
+        self.assertEqual((claim("fast")["verdict"], claim("fast")["winner"]), ("winner", "fast"))
+        # The runner-up bound: it might do better with a faster client, so no lead over it is claimed.
+        slow_bound = claim("slow")
+        self.assertEqual((slow_bound["verdict"], slow_bound["lower_bounds"], slow_bound["beaten"]),
+                         ("inconclusive", ["slow"], []))
+
     def test_a_client_bound_question_without_server_cpu_is_not_ranked(self):
         rows = rows_for("churn", "msgs_per_s", {"a": [120, 121, 119], "b": [100, 101, 99]})
         for row in rows:
