@@ -226,10 +226,9 @@ CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
   return out;
 }
 
-CaseResult run_idle(const BenchCase& c, const RunSettings& settings, const LaunchedServer& server) {
+CaseResult run_idle(const BenchCase& c, const LaunchedServer& server) {
   const ProcessGroupUsage baseline = server.usage();
-  const auto budget = std::chrono::milliseconds(static_cast<long>(settings.idle_budget_s * 1000));
-  IdleConnections idle = open_idle_connections(server.port(), c.connections, budget);
+  IdleConnections idle = open_idle_connections(server.port(), c.connections);
   std::this_thread::sleep_for(200ms);  // let the server settle (children scheduled, stacks touched)
   const ProcessGroupUsage held = server.usage();
   std::this_thread::sleep_for(500ms);
@@ -360,7 +359,7 @@ CaseResult run_case_once(const BenchCase& c, const RunSettings& settings) {
     LaunchedServer server = launch(c, settings);
     switch (c.scenario) {
       case Scenario::idle_scale:
-        out = run_idle(c, settings, server);
+        out = run_idle(c, server);
         break;
       case Scenario::churn:
         out = run_churn_case(c, settings, server);

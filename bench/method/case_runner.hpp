@@ -26,7 +26,6 @@ struct RunSettings {
   unsigned server_threads = 0;
   double client_bound_at = 0.9;  ///< client CPU utilisation that marks a case client-bound
   double probe_s = 0.3;          ///< slo-capacity: measured seconds per probed rate
-  double idle_budget_s = 20;     ///< idle-scale: time allowed to open connections
   std::vector<std::string> server_extra_args;  ///< appended to every echo-server command
   /// The CPUs the server and the load run on, watched for other processes
   /// during each window (cpu_disturbance.hpp); empty: not watched.
