@@ -181,6 +181,32 @@ TEST(LaunchedServer, SilentServerTimesOutWithAReason) {
   }
 }
 
+// A server whose children take longer to end than one grace period, but end
+// steadily (as thousands of them do): stop() waits for it while they do, and
+// reports its own exit status instead of SIGKILLing it as a hang.
+TEST(LaunchedServer, StopWaitsWhileTheServersChildrenKeepEnding) {
+  const std::string server = R"(python3 -c '
+import os, signal, socket, sys, time
+children = []
+def stop(*_):
+    for pid in children:
+        os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0); time.sleep(0.4)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL); signal.pause(); os._exit(0)
+    children.append(pid)
+listener = socket.socket(); listener.bind(("127.0.0.1", {port})); listener.listen()
+while True:
+    signal.pause()
+')";  LaunchedServer launched = LaunchedServer::start_command(server, LaunchOptions{});
+  while (child_pids(launched.pid()).size() < 6) std::this_thread::sleep_for(10ms);
+  // Six children, one every 0.4 s: 2.4 s in all, more than the 1 s grace.
+  EXPECT_EQ(launched.stop(1000ms), std::optional<int>(0));
+}
+
 TEST(LaunchedServer, ParsesCpuLists) {
   EXPECT_EQ(parse_cpu_list("0,2-4"), (std::vector<int>{0, 2, 3, 4}));
   EXPECT_THROW(parse_cpu_list("x"), std::invalid_argument);

@@ -378,7 +378,8 @@ CaseResult run_case_once(const BenchCase& c, const RunSettings& settings) {
     if (out.error.empty() && c.server_command.empty() && status != 0) {
       out.error = status ? "server exited with status " + std::to_string(*status) + ": " +
                                server.error_output()
-                         : "server did not exit within 2 s of SIGTERM";
+                         : "server did not exit after SIGTERM (none of its children ended within "
+                           "2 s either)";
     }
   } catch (const ServerStartError& error) {
     out = CaseResult{};

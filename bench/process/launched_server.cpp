@@ -254,6 +254,16 @@ std::optional<int> LaunchedServer::stop(std::chrono::milliseconds grace) {
   // own children, and a wrapper reports when it has exited.
   ::kill(server_pid_ > 0 ? server_pid_ : pid_, SIGTERM);
   std::optional<int> status = wait_for_exit(pid_, grace);
+  // A server ending thousands of children takes as long as the kernel takes
+  // to end them (docs/cli.md: the grace comes on top of that). While the
+  // leader still has children and each grace period ends some of them, it
+  // is making progress, not hanging: wait another period.
+  for (std::size_t left = child_pids(pid_).size(); !status && left > 0;) {
+    status = wait_for_exit(pid_, grace);
+    const std::size_t now = status ? 0 : child_pids(pid_).size();
+    if (!status && now >= left) break;  // no child ended in a whole grace period
+    left = now;
+  }
   // Whatever is left of the group we made (a server that leaves children
   // behind, or one that ignored SIGTERM) is killed.
   if (own_group_) {

@@ -77,8 +77,11 @@ class LaunchedServer {
   /// SIGTERM to the server (the leader, which stops its own children; under
   /// a wrapper that forks it, such as perf stat, the process that listens,
   /// so the wrapper can report before it exits), then SIGKILL to the group
-  /// after `grace`. Returns the leader's exit
-  /// status (128 + signal if killed), or nullopt if it needed SIGKILL.
+  /// after `grace`, or, while the leader still has children, once a whole
+  /// `grace` passes in which none of them ended (ending thousands of
+  /// processes takes the kernel a while; that is progress, not a hang).
+  /// Returns the leader's exit status (128 + signal if killed), or nullopt
+  /// if it needed SIGKILL.
   std::optional<int> stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
 
   /// Waits up to `timeout` for the server to exit by itself; its exit status

@@ -58,12 +58,12 @@ class QuickPipeline(unittest.TestCase):
         self.assertEqual(set(by_id), {"idle-memory", "blocking-requests"})
         self.assertEqual(by_id["idle-memory"]["repetitions"], 2)
         # thread-pool and epoll-reactor keep a small struct per idle
-        # connection; the others a stack, a coroutine frame or a process: a
-        # lead over those no run can miss (between the two, either or a tie).
+        # connection; the others a stack, a coroutine frame or a process: one
+        # of the two leads in any run. Two repetitions a side are too few for
+        # the rank-sum interval to be bounded, so the verdict says so.
         memory = by_id["idle-memory"]
-        leaders = {memory["winner"]} if memory["verdict"] == "winner" else set(memory.get("tied", []))
-        self.assertIn(memory["verdict"], ("winner", "tie"))
-        self.assertTrue(leaders and leaders <= {"thread-pool", "epoll-reactor"}, memory)
+        self.assertIn(memory["leader"], {"thread-pool", "epoll-reactor"}, memory)
+        self.assertEqual((memory["verdict"], memory["ratio_ci95"][1]), ("inconclusive", None), memory)
         self.assertEqual(document["context"]["pinning"], "split")
         self.assertIn(document["context"]["cpu_accounting"], ("cgroup-cpuacct", "proc"))
 
