@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <limits>
 #include <regex>
 #include <sstream>
@@ -256,11 +257,20 @@ std::optional<int> LaunchedServer::stop(std::chrono::milliseconds grace) {
   std::optional<int> status = wait_for_exit(pid_, grace);
   // A server ending thousands of children takes as long as the kernel takes
   // to end them (docs/cli.md: the grace comes on top of that). While the
-  // leader still has children and each grace period ends some of them, it
-  // is making progress, not hanging: wait another period.
-  for (std::size_t left = child_pids(pid_).size(); !status && left > 0;) {
+  // leader still has live children and each grace period ends some of them
+  // (a zombie has ended, reaped or not), it is making progress, not
+  // hanging: wait another period.
+  const auto live_children = [this] {
+    const std::vector<pid_t> children = child_pids(pid_);
+    return static_cast<std::size_t>(
+        std::count_if(children.begin(), children.end(), [](pid_t child) {
+          const std::optional<ProcStat> stat = read_proc_stat(child);
+          return stat && stat->state != 'Z';
+        }));
+  };
+  for (std::size_t left = status ? 0 : live_children(); !status && left > 0;) {
     status = wait_for_exit(pid_, grace);
-    const std::size_t now = status ? 0 : child_pids(pid_).size();
+    const std::size_t now = status ? 0 : live_children();
     if (!status && now >= left) break;  // no child ended in a whole grace period
     left = now;
   }
