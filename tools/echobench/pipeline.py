@@ -113,7 +113,7 @@ def draw(csv_path: str, out_dir: str, context: dict, timeseries_dir: str | None 
     client_bound_at = float(context.get("client_bound_at", cases.CLIENT_BOUND_AT))
     reference = frozenset(m for m in str(context.get("reference_models", "")).split(",") if m)
     verdicts = claims.build_claims(cases.group_cases(all_rows), client_bound_at, reference,
-                                   server_cpu_count(context))
+                                   server_cpu_count(context), paired=claims.rotated(context))
     slo = context.get("slo_p99_us")
     written = charts.draw_all(rows, out_dir, footnote, verdicts, float(slo) if slo else None)
     single = footnote_from(context, "one run per model, no repetitions")

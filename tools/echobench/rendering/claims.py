@@ -135,12 +135,27 @@ def floored(values: dict[str, list[float]]) -> dict[str, list[float]]:
     return {m: [max(v, floor) for v in series] for m, series in values.items()}
 
 
+def _paired(values: dict[str, list[float]], rounds: dict[str, list[int]], a: str, b: str):
+    """a's and b's values of the rounds both have, in round order."""
+    of_a, of_b = dict(zip(rounds[a], values[a])), dict(zip(rounds[b], values[b]))
+    common = sorted(set(of_a) & set(of_b))
+    return [of_a[r] for r in common], [of_b[r] for r in common]
+
+
 def _lead(values: dict[str, list[float]], best: str, other: str, higher_is_better: bool,
-          policy: Policy) -> dict[str, Any]:
+          policy: Policy, rounds: dict[str, list[int]] | None = None) -> dict[str, Any]:
     """How much better `best` is than `other` (> 1 favours best), with its
-    interval, the margin that applies, and what that makes the pair."""
+    interval, the margin that applies, and what that makes the pair. With
+    `rounds` (a rotated run: each model's repetition indices), repetitions
+    of one round are paired; otherwise the two sides are independent."""
     top, bottom = (values[best], values[other]) if higher_is_better else (values[other], values[best])
-    _, low, high, coverage = uncertainty.ratio_interval(top, bottom)
+    if rounds is not None:
+        first, second = (best, other) if higher_is_better else (other, best)
+        paired_top, paired_bottom = _paired(values, rounds, first, second)
+        _, low, high, coverage = uncertainty.paired_ratio_interval(paired_top, paired_bottom) \
+            if paired_top else (0.0, 0.0, math.inf, 0.0)
+    else:
+        _, low, high, coverage = uncertainty.ratio_interval(top, bottom)
     # The point shown is the ratio of the medians shown; the verdict rests on the interval alone.
     ratio = statistics.median(top) / statistics.median(bottom)
     floor_margin = policy.floor / statistics.median(values[other])
@@ -155,7 +170,8 @@ def _lead(values: dict[str, list[float]], best: str, other: str, higher_is_bette
             "margin_from": "floor" if floor_margin > policy.margin else "relative", "outcome": outcome}
 
 
-def decide(values: dict[str, list[float]], higher_is_better: bool, policy: Policy) -> dict[str, Any]:
+def decide(values: dict[str, list[float]], higher_is_better: bool, policy: Policy,
+           rounds: dict[str, list[int]] | None = None) -> dict[str, Any]:
     """The rule on model -> successful repetition values (at least two
     models): verdict, winner, runner_up, ratio, ratio_ci95, margin; every
     model equivalent to the leader when the verdict is equivalent; and, for
@@ -164,14 +180,14 @@ def decide(values: dict[str, list[float]], higher_is_better: bool, policy: Polic
     values = floored(values)
     ranked = sorted(values, key=lambda m: statistics.median(values[m]), reverse=higher_is_better)
     best, runner_up = ranked[0], ranked[1]
-    lead = _lead(values, best, runner_up, higher_is_better, policy)
+    lead = _lead(values, best, runner_up, higher_is_better, policy, rounds)
     high = lead["high"]
     claim = {"verdict": lead["outcome"], "winner": best if lead["outcome"] == "winner" else None,
              "leader": best, "runner_up": runner_up, "ratio": round(lead["ratio"], 4),
              "ratio_ci95": [round(lead["low"], 4), round(high, 4) if math.isfinite(high) else None],
              "interval_coverage": round(lead["coverage"], 4), "margin": round(lead["margin"], 4),
-             "margin_from": lead["margin_from"]}
-    outcomes = {m: _lead(values, best, m, higher_is_better, policy)["outcome"] for m in ranked[1:]}
+             "margin_from": lead["margin_from"], "paired": rounds is not None}
+    outcomes = {m: _lead(values, best, m, higher_is_better, policy, rounds)["outcome"] for m in ranked[1:]}
     if lead["outcome"] == "equivalent":
         claim["equivalent"] = [best] + [m for m in ranked[1:] if outcomes[m] == "equivalent"]
     claim["beaten"] = [m for m in ranked[1:] if outcomes[m] == "winner"]
@@ -197,9 +213,12 @@ def only_lower_bounds(claim: dict[str, Any], bound: set[str]) -> None:
 
 
 def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_AT,
-                 reference: frozenset[str] = frozenset(), server_cpus: int = 1) -> list[dict[str, Any]]:
+                 reference: frozenset[str] = frozenset(), server_cpus: int = 1,
+                 paired: bool = False) -> list[dict[str, Any]]:
     """The verdicts. Models in `reference` (echo-bench --python-servers) are
-    reference rows: in the tables, never a contender in a claim."""
+    reference rows: in the tables, never a contender in a claim. `paired`:
+    the run was rotated (echo-bench --order rotated), so the repetitions of
+    one index ran in one round, side by side, and are compared as pairs."""
     claims = []
     for q in QUESTIONS:
         in_scenario = [c for c in cases.values() if c.parameters["scenario"] == q.scenario
@@ -241,7 +260,8 @@ def build_claims(cases: dict[str, Case], client_bound_at: float = CLIENT_BOUND_A
             if metric != q.metric:
                 claim["ranked_medians"] = {m: c.median(metric) for m, c in sorted(usable.items())}
                 claim["ranked_unit"] = UNITS.get(metric, "")
-            claim.update(decide({m: c.values[metric] for m, c in usable.items()}, higher, policy))
+            rounds = {m: c.indices[metric] for m, c in usable.items()} if paired else None
+            claim.update(decide({m: c.values[metric] for m, c in usable.items()}, higher, policy, rounds))
             claim["floor"] = policy.floor
             if lower_bounds:
                 only_lower_bounds(claim, lower_bounds)
@@ -254,11 +274,20 @@ def published(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [c for c in claims if c["verdict"] != "no-data"]
 
 
+def rotated(context: dict[str, Any]) -> bool:
+    """The run measured every case once per round (echo-bench --order
+    rotated): its repetitions of one index can be paired."""
+    return context.get("order") == "rotated"
+
+
 def write_claims(claims: list[dict[str, Any]], path: str, context: dict[str, Any]) -> None:
+    interval = ("paired by round (a rotated run: each round measured every model side by side): the "
+                "signed-rank (Hodges-Lehmann) interval of the per-round log ratios, the narrowest reaching 95% "
+                "coverage, else the widest (93.75% with 5 rounds)" if rotated(context) else
+                "unpaired (a random-order run): the Mann-Whitney rank-sum (Hodges-Lehmann) interval of every "
+                "pairwise ratio, the smallest exact coverage at or above 95% (96.8% at 5 against 5 repetitions)")
     document = {"method": {"ratio": "the ratio of the two medians, oriented so that > 1 favours the leader",
-                           "interval": "the Mann-Whitney rank-sum (Hodges-Lehmann) interval of every pairwise "
-                                       "ratio, the smallest exact coverage at or above 95% (96.8% at 5 against "
-                                       "5 repetitions)",
+                           "interval": interval,
                            "winner_rule": "the interval lies above 1 + margin",
                            "equivalent_rule": "the interval lies inside [1/(1 + margin), 1 + margin]",
                            "inconclusive_rule": "neither: the interval is too wide to say",
@@ -270,8 +299,8 @@ def write_claims(claims: list[dict[str, Any]], path: str, context: dict[str, Any
                            "client_bound_at": context.get("client_bound_at", CLIENT_BOUND_AT),
                            "server_saturated_at": SERVER_SATURATED_AT,
                            "min_repetitions": MIN_REPETITIONS},
-                "context": {k: context[k] for k in ("git_commit", "matrix", "pinning", "server_cpus", "client_cpus",
-                                                    "server_threads", "client_threads", "repetitions",
+                "context": {k: context[k] for k in ("git_commit", "matrix", "order", "pinning", "server_cpus",
+                                                    "client_cpus", "server_threads", "client_threads", "repetitions",
                                                     "slo_p99_us", "cpu_accounting", "date") if k in context},
                 "claims": published(claims)}
     with output_file(path) as out:

@@ -46,6 +46,9 @@ class Case:
     errors: list[str] = field(default_factory=list)
     disturbed: int = 0  # repetitions whose CPUs another process shared: never judged
     values: dict[str, list[float]] = field(default_factory=dict)  # successful repetitions only
+    # Each value's repetition index (echo-bench's repetition_index), so a
+    # rotated run's repetitions of two models can be paired round by round.
+    indices: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -97,6 +100,7 @@ def group_cases(rows: list[dict[str, Any]]) -> dict[str, Case]:
                 value = _cpus_busy(row)
             if isinstance(value, (int, float)) and value == value:  # not NaN
                 case.values.setdefault(metric, []).append(float(value))
+                case.indices.setdefault(metric, []).append(int(row.get("repetition", 0) or 0))
     return cases
 
 

@@ -110,3 +110,61 @@ def ratio_interval(numerator: list[float], denominator: list[float],
     if k == 0:
         return point, 0.0, math.inf, 0.0
     return point, math.exp(logs[k - 1]), math.exp(logs[len(logs) - k]), coverage
+
+
+# The paired interval: repetitions of two models measured side by side (the
+# same round of a rotated run, seconds apart) share whatever the machine was
+# doing then, so their ratio cancels slow phases of a shared machine that an
+# unpaired comparison has to carry as noise. The interval is the signed-rank
+# (Walsh-average) interval of the per-round log ratios, exact under a
+# symmetric distribution of those log ratios.
+MIN_PAIRED_COVERAGE = 0.9  # below it (fewer than 5 pairs) the interval is unbounded
+
+
+@lru_cache(maxsize=None)
+def _signed_rank_counts(n: int) -> tuple[int, ...]:
+    """counts[t] = how many of the 2^n sign assignments of ranks 1..n give
+    positive ranks summing to t."""
+    counts = [1]
+    for rank in range(1, n + 1):
+        step = counts + [0] * rank
+        for total, ways in enumerate(counts):
+            step[total + rank] += ways
+        counts = step
+    return tuple(counts)
+
+
+def signed_rank_depth(n: int, level: float = LEVEL) -> tuple[int, float]:
+    """(k, coverage): the interval [W(k), W(M+1-k)] of the M = n(n+1)/2
+    sorted Walsh averages, k the largest whose coverage reaches `level`, else
+    1 (the widest) with the coverage that has; (0, 0) when even that is under
+    MIN_PAIRED_COVERAGE."""
+    counts = _signed_rank_counts(n)
+    total = 2**n
+    k, below = 0, 0
+    while k < len(counts) and (below + counts[k]) / total <= (1 - level) / 2:
+        below += counts[k]
+        k += 1
+    if k == 0:
+        k, below = 1, counts[0]
+    coverage = 1 - 2 * below / total
+    return (k, coverage) if coverage >= MIN_PAIRED_COVERAGE else (0, 0.0)
+
+
+def paired_ratio_interval(numerator: list[float], denominator: list[float],
+                          level: float = LEVEL) -> tuple[float, float, float, float]:
+    """(ratio, low, high, coverage) from pairs numerator[i] / denominator[i]:
+    the Hodges-Lehmann estimate (median of the Walsh averages of the log
+    ratios) and its signed-rank interval; unbounded (0, inf, 0) with too few
+    pairs."""
+    if len(numerator) != len(denominator) or not numerator:
+        raise ValueError("pairs need two lists of one length")
+    if min(numerator) <= 0 or min(denominator) <= 0:
+        raise ValueError("ratios need positive values")
+    logs = [math.log(a) - math.log(b) for a, b in zip(numerator, denominator)]
+    walsh = sorted((logs[i] + logs[j]) / 2 for i in range(len(logs)) for j in range(i, len(logs)))
+    point = math.exp(statistics.median(walsh))
+    k, coverage = signed_rank_depth(len(logs), level)
+    if k == 0:
+        return point, 0.0, math.inf, 0.0
+    return point, math.exp(walsh[k - 1]), math.exp(walsh[len(walsh) - k]), coverage

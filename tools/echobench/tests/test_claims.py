@@ -209,6 +209,18 @@ class ClaimRule(unittest.TestCase):
         self.assertEqual(claim["too_few_repetitions"], ["a"])
         self.assertEqual(claims.published([claim]), [])
 
+    def test_a_rotated_run_pairs_its_rounds_and_cancels_the_machines_phases(self):
+        # Each round ran at another speed of the machine, the same for both
+        # models: unpaired, the phases swamp a 20% lead; paired, it is plain.
+        phases = [1.0, 1.6, 0.7, 1.3, 0.9]
+        rows = rows_for("churn", "msgs_per_s", {"a": [12000 * p for p in phases], "b": [10000 * p for p in phases]})
+        unpaired = next(c for c in claims.build_claims(group_cases(rows)) if c["id"] == "short-connections")
+        paired = next(c for c in claims.build_claims(group_cases(rows), paired=True) if c["id"] == "short-connections")
+        self.assertEqual((unpaired["verdict"], unpaired["paired"]), ("inconclusive", False))
+        self.assertEqual((paired["verdict"], paired["winner"], paired["paired"]), ("winner", "a", True))
+        self.assertEqual(paired["ratio_ci95"], [1.2, 1.2])
+        self.assertEqual(paired["interval_coverage"], 0.9375)
+
     def test_each_question_compares_one_load(self):
         rows = (rows_for("throughput", "msgs_per_s", {"a": [10, 10, 10], "b": [20, 20, 20]}, conns=16)
                 + [dict(r, conns=256, name=r["name"].replace("conns:16", "conns:256"))

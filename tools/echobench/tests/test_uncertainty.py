@@ -80,6 +80,35 @@ class RatioInterval(unittest.TestCase):
             covered += low <= true_ratio <= high
         self.assertAlmostEqual(covered / TRIALS, stated, delta=binomial_slack(stated, TRIALS))
 
+    def test_paired_rounds_give_the_signed_rank_interval_with_its_coverage(self):
+        self.assertEqual(uncertainty.signed_rank_depth(5), (1, 1 - 2 / 32))  # [min, max]: 93.75%
+        self.assertEqual(uncertainty.signed_rank_depth(7), (3, 1 - 6 / 128))  # P(T <= 2) = 3/128
+        self.assertEqual(uncertainty.signed_rank_depth(4), (0, 0.0))  # 87.5% at best: too little
+        # Each round's machine phase multiplies both sides alike; pairing cancels it.
+        point, low, high, coverage = uncertainty.paired_ratio_interval([110, 220, 55, 330, 121],
+                                                                       [100, 200, 50, 300, 110])
+        self.assertAlmostEqual(point, 1.1)
+        self.assertAlmostEqual(low, 1.1)
+        self.assertAlmostEqual(high, 1.1)
+        self.assertEqual(coverage, 0.9375)
+        with self.assertRaises(ValueError):
+            uncertainty.paired_ratio_interval([1.0, 2.0], [1.0])
+
+    def test_simulated_paired_coverage_matches_the_stated_one(self):
+        """Rounds with a common slow phase (a factor of up to about 2 for
+        both sides) and small noise of their own."""
+        generator = random.Random(862)
+        true_ratio = 1.3
+        *_, stated = uncertainty.paired_ratio_interval([1.0, 2, 3, 4, 5], [1.0, 2, 3, 4, 5])
+        covered = 0
+        for _ in range(TRIALS):
+            phases = [math.exp(generator.gauss(0, 0.3)) for _ in range(5)]
+            top = [true_ratio * 100 * phase * math.exp(generator.gauss(0, 0.03)) for phase in phases]
+            bottom = [100 * phase * math.exp(generator.gauss(0, 0.03)) for phase in phases]
+            _, low, high, _ = uncertainty.paired_ratio_interval(top, bottom)
+            covered += low <= true_ratio <= high
+        self.assertAlmostEqual(covered / TRIALS, stated, delta=binomial_slack(stated, TRIALS))
+
     def test_non_positive_values_are_refused(self):
         with self.assertRaises(ValueError):
             uncertainty.ratio_interval([0.0, 1.0], [1.0, 2.0])
