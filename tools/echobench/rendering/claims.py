@@ -57,11 +57,11 @@ class Policy:
 # (results/default/reproducibility.md) would not survive the second run, and
 # an equivalence claimed within it would not either.
 POLICIES = {
-    "msgs_per_s": Policy(0.10, 100.0, "above the median run-to-run change of a throughput on this shared "
+    "msgs_per_s": Policy(0.05, 100.0, "above the median run-to-run change of a headline number on this shared "
                          "machine (results/default/reproducibility.md); 100 msgs/s is below any sizing decision"),
     "capacity_msgs_per_s": Policy(0.20, 100.0, "the SLO search brackets the capacity to 5% and a p99 from "
                                   "short probes moves much more from run to run than a throughput"),
-    "server_cpu_us_per_msg": Policy(0.10, 0.1, "as for throughput, whose inverse it is when the server "
+    "server_cpu_us_per_msg": Policy(0.05, 0.1, "as for throughput, whose inverse it is when the server "
                                     "saturates; 0.1 µs per message is 1% of a core at 100,000 msgs/s"),
     "pss_per_conn_kib": Policy(0.05, 1.0, "memory hardly moves between runs; 1 KiB per connection is 1 MiB "
                                "per 1,000 connections, a fraction of a page each, which no sizing decision notices"),

@@ -66,16 +66,16 @@ class ClaimRule(unittest.TestCase):
         self.assertGreater(high, 1 + claim["margin"])  # ... and a lead past the margin
 
     def test_the_margin_decides_at_its_edges(self):
-        # 10% margin: 9.9% better every time is equivalent, 10.1% a winner.
+        # 5% margin: 4.9% better every time is equivalent, 5.1% a winner.
         def verdict(a):
             return claim_of(rows_for("churn", "msgs_per_s", {"a": [a] * 5, "b": [10000.0] * 5}),
                             "short-connections")["verdict"]
-        self.assertEqual(verdict(10990.0), "equivalent")
-        self.assertEqual(verdict(11010.0), "winner")
+        self.assertEqual(verdict(10490.0), "equivalent")
+        self.assertEqual(verdict(10510.0), "winner")
 
     def test_a_lead_below_the_absolute_floor_is_no_lead(self):
         # 18% more of 500 msgs/s is 90 msgs/s, under the 100 msgs/s floor
-        # (so the margin is 20%, not 10%); 22% is 110, over it.
+        # (so the margin is 20%, not 5%); 22% is 110, over it.
         def verdict(a):
             return claim_of(rows_for("churn", "msgs_per_s", {"a": [a] * 5, "b": [500.0] * 5}),
                             "short-connections")
