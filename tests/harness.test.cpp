@@ -201,7 +201,8 @@ for _ in range(6):
 listener = socket.socket(); listener.bind(("127.0.0.1", {port})); listener.listen()
 while True:
     signal.pause()
-')";  LaunchedServer launched = LaunchedServer::start_command(server, LaunchOptions{});
+')";
+  LaunchedServer launched = LaunchedServer::start_command(server, LaunchOptions{});
   while (child_pids(launched.pid()).size() < 6) std::this_thread::sleep_for(10ms);
   // Six children, one every 0.4 s: 2.4 s in all, more than the 1 s grace.
   EXPECT_EQ(launched.stop(1000ms), std::optional<int>(0));

@@ -99,6 +99,7 @@ TEST_P(ServerModel, WithFourThreadsEveryConnectionIsServed) {
   auto server = start_server({}, {"--threads", "4"});
   constexpr int kClients = 16;
   std::vector<UniqueFd> clients;
+  clients.reserve(kClients);
   for (int i = 0; i < kClients; ++i) clients.push_back(connect_local(server->port()));
   for (int i = 0; i < kClients; ++i) {
     const std::string data =

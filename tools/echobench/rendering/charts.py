@@ -149,7 +149,8 @@ def draw_all(rows, out_dir: str, footnote: str, claims=(), slo_us: float | None 
                 ax.text(0.01, slo_us, f" SLO: p99 ≤ {slo_us:,.0f} µs", transform=ax.get_yaxis_transform(),
                         color="#B00020", fontsize=7, va="bottom")
         axes[0].set_ylabel("latency from the scheduled send time, µs (log scale)")
-        axes[0].get_legend().remove()
+        if axes[0].get_legend():  # one legend, on the right (a single rate has none: models are the x)
+            axes[0].get_legend().remove()
         written += _save(fig, out_dir, "latency_vs_offered_rate", footnote)
 
     capacity = chart_data.capacity_at_slo(rows)

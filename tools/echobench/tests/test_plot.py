@@ -78,6 +78,19 @@ class Plot(unittest.TestCase):
             with open(os.path.join(out, "throughput_size_64.svg"), encoding="utf-8") as source:
                 self.assertIn("client-bound", source.read())  # and the legend says what the mark means
 
+    def test_one_offered_rate_draws_the_models_as_the_x_axis(self):
+        """The quick matrix runs one latency rate: every chart still draws
+        (this once failed CI's smoke run)."""
+        with tempfile.TemporaryDirectory() as out:
+            one_rate = os.path.join(out, "one_rate.csv")
+            with open(GOOD, encoding="utf-8") as source, open(one_rate, "w", encoding="utf-8") as target:
+                for line in source:
+                    if ",latency," not in line or ",95000," not in line:
+                        target.write(line)
+            done = plot(one_rate, "--out", out)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn("latency_vs_offered_rate.svg", os.listdir(out))
+
     def test_a_stale_chart_from_an_earlier_run_is_removed(self):
         with tempfile.TemporaryDirectory() as out:
             stale = os.path.join(out, "latency_vs_throughput.svg")
