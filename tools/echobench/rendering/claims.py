@@ -4,8 +4,9 @@ claims.json's "method".
 For each question, every model's case at one load is compared on one
 metric. The best model (by median over repetitions) is compared with each
 other model by the ratio of their medians, oriented so that > 1 favours the
-best, and the interval of that ratio: the rank-sum (Hodges-Lehmann)
-interval of uncertainty.py, 96.8% coverage at 5 against 5 repetitions. Each metric has a relative
+best, and the interval of that ratio (uncertainty.py): paired by round in a
+rotated run (signed rank, 93.75% coverage with 5 rounds), else unpaired
+(rank sum, 96.8% at 5 against 5 repetitions). Each metric has a relative
 margin and an absolute floor (POLICIES): a lead counts only where it clears
 both, so the margin used for a pair is max(margin, floor / the other's
 median). Against the runner-up:
