@@ -10,7 +10,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from echobench.results.gbench import judged
-from echobench.statistics.uncertainty import median_interval
+from echobench.statistics.uncertainty import paired_ratio_interval
 
 
 @dataclass
@@ -87,17 +87,20 @@ def per_message(short: tuple[float, float], long: tuple[float, float]) -> float:
 
 
 def ratio_cell(values: list[float]) -> str:
-    low, high = median_interval(values)
-    verdict = "tie" if low <= 1 <= high else ("higher" if low > 1 else "lower")
-    return f"{statistics.median(values):.2f} ({low:.2f}–{high:.2f}, {verdict})"
+    """The median of the per-round ratios with their signed-rank interval
+    (the rounds are paired: one rotated run); "can't tell" when it holds 1."""
+    _, low, high, _ = paired_ratio_interval(values, [1.0] * len(values))
+    verdict = "can't tell" if low <= 1 <= high else ("higher" if low > 1 else "lower")
+    top = "∞" if high == float("inf") else f"{high:.2f}"
+    return f"{statistics.median(values):.2f} ({low:.2f}–{top}, {verdict})"
 
 
 def report(rows: list[dict], entrants: list[Entrant], baseline: str, loads, reps: int,
            client_bound_at: float) -> str:
     """The Markdown tables of a run: ratios per load, then the profiles.
     `client_bound_at` is echo-bench's (its JSON context)."""
-    lines = [f"Ratios are to {baseline}, median over {reps} repetitions in rotated order (the median's "
-             "order-statistic interval, verdict); a disturbed repetition (echo-bench's mark) is left out. Server CPU ratio: "
+    lines = [f"Ratios are to {baseline}, median over {reps} repetitions in rotated order (the signed-rank "
+             "interval of the per-round ratios, verdict); a disturbed repetition (echo-bench's mark) is left out. Server CPU ratio: "
              "the baseline's µs/msg over the entrant's (above 1: cheaper). "
              f"‡: echo-load used {client_bound_at:.0%} or more of its CPUs, so the throughput is the "
              "client's limit and only the server's CPU per message compares the servers.", "",
