@@ -190,7 +190,7 @@ import os, signal, socket, sys, time
 children = []
 def stop(*_):
     for pid in children:
-        os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0); time.sleep(0.4)
+        os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0); time.sleep(0.5)
     sys.exit(0)
 signal.signal(signal.SIGTERM, stop)
 for _ in range(6):
@@ -204,8 +204,9 @@ while True:
 ')";
   LaunchedServer launched = LaunchedServer::start_command(server, LaunchOptions{});
   while (child_pids(launched.pid()).size() < 6) std::this_thread::sleep_for(10ms);
-  // Six children, one every 0.4 s: 2.4 s in all, more than the 1 s grace.
-  EXPECT_EQ(launched.stop(1000ms), std::optional<int>(0));
+  // Six children, one every 0.5 s: 3 s in all, more than the 2 s grace,
+  // with four of them ending in each grace period (room for a slow machine).
+  EXPECT_EQ(launched.stop(2000ms), std::optional<int>(0));
 }
 
 TEST(LaunchedServer, ParsesCpuLists) {

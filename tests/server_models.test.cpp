@@ -94,8 +94,10 @@ TEST_P(ServerModel, TwoHundredConcurrentClientsWithRandomChunks) {
 // With more than one thread (or loop), every thread must serve: a thread
 // that finds nothing to do at start and ends would leave the connections
 // dealt to it unanswered (asio-coroutine's per-thread contexts once did).
-TEST_P(ServerModel, WithFourThreadsEveryConnectionIsServed) {
-  if (!model().threads_knob) GTEST_SKIP() << GetParam() << " has no --threads";
+// Run for the models with a --threads knob only.
+class ThreadedModel : public ServerModel {};
+
+TEST_P(ThreadedModel, WithFourThreadsEveryConnectionIsServed) {
   auto server = start_server({}, {"--threads", "4"});
   constexpr int kClients = 16;
   std::vector<UniqueFd> clients;
@@ -492,6 +494,8 @@ TEST(Prefork, KilledChildIsReplacedWithinOneSecond) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, ServerModel, ::testing::ValuesIn(concurrent_models()),
+                         model_test_name);
+INSTANTIATE_TEST_SUITE_P(ModelsWithThreads, ThreadedModel, ::testing::ValuesIn(threaded_models()),
                          model_test_name);
 
 }  // namespace

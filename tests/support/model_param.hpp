@@ -15,6 +15,9 @@ namespace echo::testing {
 inline std::vector<std::string> concurrent_models() {
   return model_names([](const ModelDescription& m) { return m.concurrent; });
 }
+inline std::vector<std::string> threaded_models() {
+  return model_names([](const ModelDescription& m) { return m.threads_knob; });
+}
 inline std::vector<std::string> udp_models() {
   return model_names([](const ModelDescription& m) { return m.supports_udp; });
 }

@@ -181,17 +181,17 @@ def decide(values: dict[str, list[float]], higher_is_better: bool, policy: Polic
     values = floored(values)
     ranked = sorted(values, key=lambda m: statistics.median(values[m]), reverse=higher_is_better)
     best, runner_up = ranked[0], ranked[1]
-    lead = _lead(values, best, runner_up, higher_is_better, policy, rounds)
+    leads = {m: _lead(values, best, m, higher_is_better, policy, rounds) for m in ranked[1:]}
+    lead = leads[runner_up]
     high = lead["high"]
     claim = {"verdict": lead["outcome"], "winner": best if lead["outcome"] == "winner" else None,
              "leader": best, "runner_up": runner_up, "ratio": round(lead["ratio"], 4),
              "ratio_ci95": [round(lead["low"], 4), round(high, 4) if math.isfinite(high) else None],
              "interval_coverage": round(lead["coverage"], 4), "margin": round(lead["margin"], 4),
              "margin_from": lead["margin_from"], "paired": rounds is not None}
-    outcomes = {m: _lead(values, best, m, higher_is_better, policy, rounds)["outcome"] for m in ranked[1:]}
     if lead["outcome"] == "equivalent":
-        claim["equivalent"] = [best] + [m for m in ranked[1:] if outcomes[m] == "equivalent"]
-    claim["beaten"] = [m for m in ranked[1:] if outcomes[m] == "winner"]
+        claim["equivalent"] = [best] + [m for m in ranked[1:] if leads[m]["outcome"] == "equivalent"]
+    claim["beaten"] = [m for m in ranked[1:] if leads[m]["outcome"] == "winner"]
     return claim
 
 

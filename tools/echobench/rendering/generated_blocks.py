@@ -112,14 +112,6 @@ def model_costs(root: str, source: str) -> str:
     return "\n".join(lines)
 
 
-def reproducibility(root: str, source: str) -> str:
-    """The table and summary of a tools/reproducibility report."""
-    with open(os.path.join(root, source), encoding="utf-8") as handle:
-        lines = handle.read().splitlines()
-    start = next((i for i, line in enumerate(lines) if not line.startswith("#")), 0)
-    return "\n".join(lines[start:]).strip()
-
-
 def asio_pairs(root: str, source: str) -> str:
     """tools/compare-asio-examples' table, from the CSV it wrote."""
     return pair_table(read_pairs_csv(os.path.join(root, source)))
@@ -136,7 +128,7 @@ def include(root: str, source: str) -> str:
 
 KINDS: dict[str, Callable[[str, str], str]] = {
     "decision-table": decision_table, "verdicts": verdicts, "method": method, "tables": tables,
-    "model-costs": model_costs, "reproducibility": reproducibility, "include": include,
+    "model-costs": model_costs, "include": include,
     "asio-pairs": asio_pairs,
 }
 
