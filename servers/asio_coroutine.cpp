@@ -20,6 +20,15 @@
 // the idiomatic remedy, and the Python tutorial's run_in_executor. A
 // connection's messages stay in order because its coroutine waits for each.
 //
+// Defences: with --idle-timeout or --write-timeout each context runs one more
+// coroutine, a scan that wakes once per scan period and shuts down the
+// sockets of its connections that have expired (common/connection_defences):
+// their pending read or write then completes, and the connection's coroutine
+// ends as it does on a reset. No timer per connection or per message; an
+// echo counts as waiting for the whole of its async_write. At
+// --max-connections a new connection is accepted and closed at once: the
+// accept loop never waits for a connection on another thread to end.
+//
 // Errors arrive as values (`as_tuple`), not exceptions: end of stream and a
 // reset are normal ways for a connection to end, not exceptional ones.
 
@@ -35,17 +44,21 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <list>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
+#include "common/connection_defences.hpp"
 #include "common/log.hpp"
 #include "echo/socket_ops.hpp"
 #include "model_registry.hpp"
@@ -78,26 +91,92 @@ awaitable<void> do_work(const SimulatedWork& work, std::size_t n, std::uint64_t&
       asio::use_awaitable);
 }
 
-awaitable<void> echo_connection(tcp::socket socket, SimulatedWork work,
-                                asio::thread_pool* offload) {
+// The connections of one io_context, for its scan. A lock, because with
+// --asio-contexts shared several threads run the context's coroutines.
+class ConnectionTable {
+ public:
+  struct Entry {
+    int fd;
+    Liveness liveness;
+  };
+  void add(Entry& entry) {
+    std::lock_guard lock(mutex_);
+    entries_.insert(&entry);
+  }
+  void remove(Entry& entry) {
+    std::lock_guard lock(mutex_);
+    entries_.erase(&entry);
+  }
+  void shut_down_expired(const Defences& defences) {
+    const std::int64_t now = coarse_now_ms();
+    std::lock_guard lock(mutex_);
+    for (Entry* entry : entries_) {
+      if (entry->liveness.expired(now, defences)) ::shutdown(entry->fd, SHUT_RDWR);
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_set<Entry*> entries_;
+};
+
+// What a connection's coroutine shares with the server: its work and the
+// defences. The server outlives every coroutine.
+struct ConnectionContext {
+  SimulatedWork work;
+  asio::thread_pool* offload;
+  const Defences* defences;
+  ConnectionLimit* limit;
+};
+
+awaitable<void> echo_connection(tcp::socket socket, const ConnectionContext& shared,
+                                ConnectionTable& table) {
   std::array<char, kEchoChunkBytes> buffer;
   std::uint64_t received = 0;
+  const bool timed = shared.defences->timeouts();
+  ConnectionTable::Entry entry{socket.native_handle(), {}};
+  if (timed) table.add(entry);
+  struct Leave {  // however the coroutine ends, or is destroyed at shutdown
+    ConnectionTable& table;
+    ConnectionTable::Entry& entry;
+    const ConnectionContext& shared;
+    bool timed;
+    ~Leave() {
+      if (timed) table.remove(entry);
+      shared.limit->closed();
+    }
+  } leave{table, entry, shared, timed};
   for (;;) {
     auto [read_error, n] = co_await socket.async_read_some(asio::buffer(buffer), nothrow_awaitable);
     if (read_error == asio::error::eof) {
       socket.shutdown(tcp::socket::shutdown_send, read_error);  // half-close, RFC 862
       co_return;
     }
-    if (read_error) co_return;  // reset, or the server is stopping
-    if (!work.none()) co_await do_work(work, n, received, offload);
+    if (read_error) co_return;  // reset, shut down by the scan, or the server is stopping
+    if (timed) entry.liveness.received(coarse_now_ms());
+    if (!shared.work.none()) co_await do_work(shared.work, n, received, shared.offload);
+    if (timed) entry.liveness.output_waiting(coarse_now_ms());
     auto [write_error, written] =
         co_await asio::async_write(socket, asio::buffer(buffer.data(), n), nothrow_awaitable);
     if (write_error) co_return;
+    if (timed) entry.liveness.output_flushed();
+  }
+}
+
+// One per context with --idle-timeout or --write-timeout.
+awaitable<void> scan_connections(ConnectionTable& table, const Defences& defences) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(defences.scan_period());
+    auto [error] = co_await timer.async_wait(nothrow_awaitable);
+    if (error) co_return;
+    table.shut_down_expired(defences);
   }
 }
 
 awaitable<void> accept_connections(tcp::acceptor acceptor, std::vector<asio::io_context*> contexts,
-                                   SimulatedWork work, asio::thread_pool* offload) {
+                                   std::vector<ConnectionTable*> tables,
+                                   const ConnectionContext& shared) {
   asio::steady_timer backoff(acceptor.get_executor());
   for (std::size_t next = 0;; next = (next + 1) % contexts.size()) {
     // The new socket belongs to the context (and so the thread) it will live on.
@@ -110,12 +189,15 @@ awaitable<void> accept_connections(tcp::acceptor acceptor, std::vector<asio::io_
       continue;
     }
     if (error == asio::error::operation_aborted) co_return;
-    if (error) continue;  // the connection died in the backlog
+    if (error) continue;                    // the connection died in the backlog
+    if (shared.limit->reached()) continue;  // at --max-connections: closed at once
+    shared.limit->opened();
     socket.set_option(tcp::no_delay(true), error);
     // The executor is read before the socket moves into the coroutine: the
     // order in which a call's arguments are evaluated is unspecified.
     const auto executor = socket.get_executor();
-    asio::co_spawn(executor, echo_connection(std::move(socket), work, offload), asio::detached);
+    asio::co_spawn(executor, echo_connection(std::move(socket), shared, *tables[next]),
+                   asio::detached);
   }
 }
 
@@ -135,8 +217,12 @@ awaitable<void> echo_datagrams(udp::socket socket, SimulatedWork work) {
 class AsioCoroutineServer final : public Server {
  public:
   explicit AsioCoroutineServer(const ServerConfig& config)
-      : config_(config), threads_(config.threads ? config.threads : 1) {
+      : config_(config),
+        threads_(config.threads ? config.threads : 1),
+        defences_(Defences::from(config)),
+        limit_(defences_.max_connections, "new connections are accepted and closed at once") {
     if (config.offload_threads > 0) offload_.emplace(config.offload_threads);
+    shared_ = {config_.work, offload_ ? &*offload_ : nullptr, &defences_, &limit_};
     // --asio-contexts shared: one io_context that every thread runs (its
     // concurrency hint says how many); otherwise one per thread.
     if (config.asio_shared_context) {
@@ -168,11 +254,17 @@ class AsioCoroutineServer final : public Server {
     const Endpoint bound = local_endpoint(fd.get());
     const auto protocol = bound.host.find(':') == std::string::npos ? tcp::v4() : tcp::v6();
     std::vector<asio::io_context*> contexts;
-    for (auto& context : contexts_) contexts.push_back(&context);
-    asio::co_spawn(first,
-                   accept_connections(tcp::acceptor(first, protocol, fd.release()), contexts,
-                                      config_.work, offload_ ? &*offload_ : nullptr),
-                   asio::detached);
+    std::vector<ConnectionTable*> tables;
+    for (auto& context : contexts_) {
+      contexts.push_back(&context);
+      tables.push_back(&tables_.emplace_back());
+      if (defences_.timeouts())
+        asio::co_spawn(context, scan_connections(tables_.back(), defences_), asio::detached);
+    }
+    asio::co_spawn(
+        first,
+        accept_connections(tcp::acceptor(first, protocol, fd.release()), contexts, tables, shared_),
+        asio::detached);
     return bound.port;
   }
 
@@ -211,6 +303,10 @@ class AsioCoroutineServer final : public Server {
 
   ServerConfig config_;
   unsigned threads_;
+  Defences defences_;
+  ConnectionLimit limit_;
+  ConnectionContext shared_{};
+  std::list<ConnectionTable> tables_;         // one per context, outliving the coroutines
   std::list<asio::io_context> contexts_;      // a list: io_context cannot move
   std::optional<asio::thread_pool> offload_;  // --offload-threads; destroyed before contexts_
 };

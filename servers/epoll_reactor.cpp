@@ -21,6 +21,13 @@
 //   and the connection then waits for EPOLLOUT *instead of* EPOLLIN. A client
 //   that never reads holds one read's worth of memory, never more, and the
 //   loop stops reading from it (back-pressure through TCP).
+// - Defences: each connection keeps the coarse time it last received and
+//   since when its echo has waited (common/connection_defences); with
+//   --idle-timeout or --write-timeout the loop wakes at least once per scan
+//   period and closes what has expired: one pass over its connections, no
+//   timer per connection. At --max-connections (counted over all loops) a
+//   loop stops watching the listener, so new clients wait in the backlog,
+//   and looks again every 100 ms.
 // - UDP (--udp): the loops share one socket, watched with EPOLLEXCLUSIVE,
 //   and echo in batches: one recvmmsg() and one sendmmsg() for up to
 //   --udp-batch (32) datagrams (common/datagram_batch).
@@ -37,6 +44,7 @@
 #include <vector>
 
 #include "common/accept_backoff.hpp"
+#include "common/connection_defences.hpp"
 #include "common/datagram_batch.hpp"
 #include "common/log.hpp"
 #include "echo/socket_ops.hpp"
@@ -54,6 +62,7 @@ struct Connection {
   std::vector<char> pending;  // read, not yet taken by the peer
   std::size_t pending_offset = 0;
   std::uint64_t received = 0;  // bytes so far, for per-request simulated work
+  Liveness liveness;           // read only with --idle-timeout or --write-timeout
 };
 
 // One loop: its epoll set, its connections, its thread.
@@ -62,10 +71,12 @@ class EventLoop {
   // `listener` is the shared TCP listener, or with `datagrams` the shared
   // UDP socket, which every loop also watches with EPOLLEXCLUSIVE.
   EventLoop(int listener, bool datagrams, unsigned udp_batch, int shutdown_fd,
-            const SimulatedWork& work)
+            const SimulatedWork& work, const Defences& defences, ConnectionLimit& limit)
       : epoll_(::epoll_create1(EPOLL_CLOEXEC)),
         listener_(listener),
         work_(work),
+        defences_(defences),
+        limit_(limit),
         buffer_(datagrams ? 0 : kReadBufferBytes),
         datagrams_(datagrams ? std::make_unique<DatagramBatch>(udp_batch) : nullptr) {
     if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
@@ -77,11 +88,21 @@ class EventLoop {
   // connection it owns.
   void run() {
     std::vector<epoll_event> events(kMaxEvents);
-    std::chrono::steady_clock::time_point resume_accept{};
+    const bool timed = defences_.timeouts();
+    const auto scan_period = static_cast<int>(defences_.scan_period().count());
+    std::int64_t next_scan_ms = 0;
     for (;;) {
-      const int timeout = accepting_ ? -1 : kAcceptBackoffMs;
+      const int timeout = !accepting_ ? kAcceptBackoffMs : timed ? scan_period : -1;
       const int n = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, timeout);
-      if (!accepting_ && std::chrono::steady_clock::now() >= resume_accept) watch_listener();
+      if (!accepting_ && std::chrono::steady_clock::now() >= resume_accept_ && !limit_.reached())
+        watch_listener();
+      if (timed) {
+        now_ms_ = coarse_now_ms();
+        if (now_ms_ >= next_scan_ms) {
+          close_expired();
+          next_scan_ms = now_ms_ + scan_period;
+        }
+      }
       for (int i = 0; i < n; ++i) {
         void* tag = events[i].data.ptr;
         if (tag == &shutdown_tag_) return;
@@ -92,12 +113,12 @@ class EventLoop {
                ++turn) {
           }
         } else if (tag == &listener_tag_) {
-          if (!accept_one()) {
+          if (limit_.reached()) {
+            stop_watching_listener(std::chrono::milliseconds(0));
+          } else if (!accept_one()) {
             // Out of descriptors: stop watching the listener for a while, or
             // level-triggered epoll would report it again at once.
-            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_, nullptr);
-            accepting_ = false;
-            resume_accept = std::chrono::steady_clock::now() + kAcceptBackoff;
+            stop_watching_listener(kAcceptBackoff);
           }
         } else {
           serve(*static_cast<Connection*>(tag));
@@ -121,6 +142,25 @@ class EventLoop {
     accepting_ = true;
   }
 
+  // Until `pause` has passed and the limit allows again.
+  void stop_watching_listener(std::chrono::milliseconds pause) {
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_, nullptr);
+    accepting_ = false;
+    resume_accept_ = std::chrono::steady_clock::now() + pause;
+  }
+
+  // One pass over the loop's connections (defences_.scan_period() apart).
+  void close_expired() {
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      if (it->first->liveness.expired(now_ms_, defences_)) {
+        it = connections_.erase(it);
+        limit_.closed();
+      } else {
+        ++it;
+      }
+    }
+  }
+
   // One connection per wake-up, so that with several loops the kernel's
   // exclusive wake-ups spread a burst of connections over all of them.
   // Returns false when out of descriptors.
@@ -141,7 +181,9 @@ class EventLoop {
       log_warning("epoll_ctl failed, closing a new connection");
       return true;
     }
+    raw->liveness.received(now_ms_);
     connections_.emplace(raw, std::move(connection));
+    limit_.opened();
     return true;
   }
 
@@ -150,7 +192,9 @@ class EventLoop {
   // and reading then would echo new data ahead of the old.
   void serve(Connection& c) {
     const bool keep = c.pending.empty() ? read_and_echo(c) : flush(c);
-    if (!keep) connections_.erase(&c);  // closing also removes it from epoll
+    if (keep) return;
+    connections_.erase(&c);  // closing also removes it from epoll
+    limit_.closed();
   }
 
   // Reads and echoes up to kReadsPerTurn times. Returns false to close.
@@ -159,12 +203,14 @@ class EventLoop {
     for (int reads = 0; reads < kReadsPerTurn; ++reads) {
       const ssize_t n = ::recv(fd, buffer_.data(), buffer_.size(), 0);
       if (n > 0) {
+        c.liveness.received(now_ms_);
         work_.after_read(static_cast<std::size_t>(n), c.received);
         const ssize_t sent = send_available(fd, buffer_.data(), static_cast<std::size_t>(n));
         if (sent < 0) return false;
         if (sent < n) {  // the peer is slow: keep the rest, wait until it can take more
           c.pending.assign(buffer_.data() + sent, buffer_.data() + n);
           c.pending_offset = 0;
+          c.liveness.output_waiting(now_ms_);
           return wait_for(c, EPOLLOUT);
         }
       } else if (n == 0) {
@@ -186,9 +232,13 @@ class EventLoop {
     const ssize_t sent = send_available(c.socket.get(), data, size);
     if (sent < 0) return false;
     c.pending_offset += static_cast<std::size_t>(sent);
-    if (static_cast<std::size_t>(sent) < size) return true;  // EPOLLOUT stays armed
-    std::vector<char>().swap(c.pending);                     // give the memory back
+    if (static_cast<std::size_t>(sent) < size) {  // EPOLLOUT stays armed
+      if (sent > 0) c.liveness.output_waiting(now_ms_);
+      return true;
+    }
+    std::vector<char>().swap(c.pending);  // give the memory back
     c.pending_offset = 0;
+    c.liveness.output_flushed();
     return wait_for(c, EPOLLIN);
   }
 
@@ -202,17 +252,25 @@ class EventLoop {
   UniqueFd epoll_;
   int listener_;  // owned by EpollReactorServer
   const SimulatedWork& work_;
+  const Defences& defences_;
+  ConnectionLimit& limit_;                    // shared by the loops; owned by the server
   std::vector<char> buffer_;                  // one read buffer per loop, not per connection
   std::unique_ptr<DatagramBatch> datagrams_;  // UDP only
   bool accepting_ = false;
-  char listener_tag_ = 0;  // addresses that mark the non-connection entries
+  std::chrono::steady_clock::time_point resume_accept_{};
+  std::int64_t now_ms_ = 0;  // coarse clock after each wait, with timeouts only
+  char listener_tag_ = 0;    // addresses that mark the non-connection entries
   char shutdown_tag_ = 0;
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
 };
 
 class EpollReactorServer final : public Server {
  public:
-  explicit EpollReactorServer(const ServerConfig& config) : config_(config) {}
+  explicit EpollReactorServer(const ServerConfig& config)
+      : config_(config),
+        defences_(Defences::from(config)),
+        limit_(defences_.max_connections,
+               "not accepting until a connection closes; new clients wait in the backlog") {}
 
   std::uint16_t start() override {
     if (config_.udp) {
@@ -229,7 +287,7 @@ class EpollReactorServer final : public Server {
     std::vector<std::unique_ptr<EventLoop>> loops;
     for (unsigned i = 0; i < threads; ++i) {
       loops.push_back(std::make_unique<EventLoop>(listener_.get(), config_.udp, config_.udp_batch,
-                                                  shutdown_fd, config_.work));
+                                                  shutdown_fd, config_.work, defences_, limit_));
     }
     // Loop 0 runs on the main thread; the others on their own threads.
     boost::thread_group others;
@@ -241,6 +299,8 @@ class EpollReactorServer final : public Server {
 
  private:
   ServerConfig config_;
+  Defences defences_;
+  ConnectionLimit limit_;
   UniqueFd listener_;
 };
 

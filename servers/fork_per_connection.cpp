@@ -15,8 +15,10 @@
 //   The death signal follows the *thread* that forked, so only the main
 //   thread, which lives as long as the server, ever forks.
 // - On stop, the parent sends every child SIGTERM and reaps each one.
-// - --max-connections bounds the live children; more clients wait in the
-//   listen backlog until one exits.
+// - --max-connections bounds the live children (default 1024: a fork per
+//   client must have a ceiling); more clients wait in the listen backlog
+//   until one exits. --idle-timeout and --write-timeout are socket options
+//   the child sets once on its connection.
 
 #include <poll.h>
 #include <unistd.h>
@@ -28,6 +30,7 @@
 #include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
 #include "common/child_processes.hpp"
+#include "common/connection_defences.hpp"
 #include "common/log.hpp"
 #include "echo/socket_ops.hpp"
 #include "model_registry.hpp"
@@ -35,10 +38,18 @@
 namespace echo {
 namespace {
 
+// Without --max-connections: enough for any benchmark here, and a ceiling on
+// what a flood of connections can fork.
+constexpr unsigned kDefaultMaxChildren = 1024;
+
 class ForkPerConnectionServer final : public Server {
  public:
   explicit ForkPerConnectionServer(const ServerConfig& config)
-      : config_(config), sigchld_(sigchld_fd()) {}
+      : config_(config),
+        defences_(Defences::from(config)),
+        limit_(config.max_connections ? config.max_connections : kDefaultMaxChildren,
+               "not forking until a child exits; new clients wait in the backlog"),
+        sigchld_(sigchld_fd()) {}
 
   std::uint16_t start() override {
     listener_ = listen_tcp(config_.host, config_.port);
@@ -49,7 +60,7 @@ class ForkPerConnectionServer final : public Server {
     shutdown_fd_ = shutdown_fd;
     bool backing_off = false;
     for (;;) {
-      const bool can_accept = !backing_off && children_.size() < config_.max_connections;
+      const bool can_accept = !backing_off && !limit_.reached(children_.size());
       pollfd fds[] = {{can_accept ? listener_.get() : -1, POLLIN, 0},
                       {sigchld_.get(), POLLIN, 0},
                       {shutdown_fd, POLLIN, 0}};
@@ -90,11 +101,14 @@ class ForkPerConnectionServer final : public Server {
   [[noreturn]] void serve_in_child(int connection_fd, pid_t parent) {
     const SimulatedWork work =
         become_child(parent, {listener_.get(), sigchld_.get(), shutdown_fd_}, config_.work);
+    set_socket_timeouts(connection_fd, defences_);
     echo_until_closed(connection_fd, work);
     ::_exit(0);
   }
 
   ServerConfig config_;
+  Defences defences_;
+  ConnectionLimit limit_;  // of children_, which counts them
   UniqueFd listener_;
   UniqueFd sigchld_;
   int shutdown_fd_ = -1;

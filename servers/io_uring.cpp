@@ -18,6 +18,14 @@
 //   into a buffer of its own until the echo is sent, then gives it up: it is
 //   never dropped, and clients that hold buffers cannot starve the others.
 // - Send: from the receive buffer; a short send is re-queued for the rest.
+// - Defences: with --idle-timeout or --write-timeout a timeout operation
+//   completes once per scan period, and the loop shuts down the sockets of
+//   the connections that have expired (common/connection_defences); their
+//   receive or send in flight then completes, and the usual path closes
+//   them. An echo counts as waiting from its send's submission to its
+//   completion. At --max-connections (counted over all rings) a new
+//   connection is accepted and closed at once: the multishot accept keeps
+//   accepting, and stopping it would cost a cancel and a re-arm each time.
 // - Shutdown: a poll on the shutdown descriptor; then one cancel for
 //   everything in flight, and the loop ends once every operation reported.
 // - UDP (--udp): --udp-batch (32) receive-then-send slots per ring, each a
@@ -39,6 +47,7 @@
 #include <vector>
 
 #include "common/accept_backoff.hpp"
+#include "common/connection_defences.hpp"
 #include "common/log.hpp"
 #include "common/provided_buffers.hpp"
 #include "common/uring_queue.hpp"
@@ -55,7 +64,7 @@ constexpr std::size_t kMaxDatagram = 65536;
 
 // Every submission's user_data points at one of these; `kind` says what completed.
 struct Operation {
-  enum class Kind { accept, accept_pause, shutdown, cancel, connection, datagram } kind;
+  enum class Kind { accept, accept_pause, scan, shutdown, cancel, connection, datagram } kind;
 };
 
 struct Connection : Operation {
@@ -68,6 +77,7 @@ struct Connection : Operation {
   std::size_t size = 0;
   std::size_t sent = 0;
   std::uint64_t received = 0;  // bytes so far, for per-request simulated work
+  Liveness liveness;           // read only with --idle-timeout or --write-timeout
 };
 
 struct Datagram : Operation {
@@ -81,10 +91,12 @@ struct Datagram : Operation {
 
 class Loop {
  public:
-  Loop(int listener, const ServerConfig& config)
+  Loop(int listener, const ServerConfig& config, const Defences& defences, ConnectionLimit& limit)
       : listener_(listener),
         udp_(config.udp),
         work_(config.work),
+        defences_(defences),
+        limit_(limit),
         datagrams_(config.udp ? config.udp_batch : 0) {
     try {
       buffers_.emplace(queue_.ring(), config.ring_buffers, kBufferBytes, kBufferGroup);
@@ -103,6 +115,7 @@ class Loop {
       for (auto& slot : datagrams_) receive(slot);
     } else {
       accept();
+      if (defences_.timeouts()) scan_later();
     }
     while (!stopping_ || queue_.in_flight() > 0) {
       queue_.submit_and_complete([this](void* tag, int result, unsigned flags) {
@@ -131,11 +144,20 @@ class Loop {
       case Operation::Kind::accept_pause:
         if (!stopping_) accept();
         break;
+      case Operation::Kind::scan:
+        if (!stopping_) {
+          shut_down_expired();
+          scan_later();
+        }
+        break;
       case Operation::Kind::cancel:
         break;
       case Operation::Kind::connection: {
         auto& c = static_cast<Connection&>(op);
-        if (c.sending ? !sent(c, result) : !received(c, result, flags)) connections_.erase(&c);
+        if (c.sending ? !sent(c, result) : !received(c, result, flags)) {
+          connections_.erase(&c);
+          limit_.closed();
+        }
         break;
       }
       case Operation::Kind::datagram:
@@ -149,9 +171,11 @@ class Loop {
       auto c = std::make_unique<Connection>();
       c->socket = UniqueFd(result);
       set_nodelay(result);
-      if (stopping_) return;  // accepted while the cancel was on its way: close it
+      if (stopping_) return;         // accepted while the cancel was on its way: close it
+      if (limit_.reached()) return;  // at --max-connections: closed at once
       receive(*c);
       connections_.emplace(c.get(), std::move(c));
+      limit_.opened();
     }
     if ((flags & IORING_CQE_F_MORE) != 0 || stopping_) return;
     // The multishot accept ended. Out of descriptors: pause, as every model does.
@@ -164,6 +188,26 @@ class Loop {
       accept();
     }
   }
+
+  // The next scan, one period from now.
+  void scan_later() {
+    const auto period = defences_.scan_period();
+    scan_period_.tv_sec = period.count() / 1000;
+    scan_period_.tv_nsec = (period.count() % 1000) * 1'000'000;
+    io_uring_prep_timeout(next(&scan_), &scan_period_, 0, 0);
+  }
+
+  // Shuts the expired connections' sockets down; the receive or send each
+  // has in flight then completes, and complete() closes it.
+  void shut_down_expired() {
+    const std::int64_t now = coarse_now_ms();
+    for (const auto& [raw, connection] : connections_) {
+      if (raw->liveness.expired(now, defences_)) ::shutdown(raw->socket.get(), SHUT_RDWR);
+    }
+  }
+
+  // The coarse clock for a connection's Liveness; 0 (not read) without timeouts.
+  [[nodiscard]] std::int64_t now_ms() const { return defences_.timeouts() ? coarse_now_ms() : 0; }
 
   void receive(Connection& c) {
     c.sending = false;
@@ -200,9 +244,12 @@ class Loop {
       release_buffer(c);
       return false;
     }
+    const std::int64_t now = now_ms();
+    c.liveness.received(now);
     work_.after_read(static_cast<std::size_t>(result), c.received);
     c.size = static_cast<std::size_t>(result);
     c.sent = 0;
+    c.liveness.output_waiting(now);
     send(c);
     return true;
   }
@@ -219,8 +266,10 @@ class Loop {
     }
     c.sent += static_cast<std::size_t>(result);
     if (c.sent < c.size) {
-      send(c);  // a short send: queue the rest
+      c.liveness.output_waiting(now_ms());  // some went out: its clock restarts
+      send(c);                              // a short send: queue the rest
     } else {
+      c.liveness.output_flushed();
       release_buffer(c);
       receive(c);
     }
@@ -261,9 +310,13 @@ class Loop {
   int listener_;  // owned by IoUringServer: the TCP listener or the UDP socket
   bool udp_;
   const SimulatedWork& work_;
+  const Defences& defences_;
+  ConnectionLimit& limit_;  // shared by the rings; owned by the server
   bool stopping_ = false;
   bool ran_dry_ = false;
   __kernel_timespec pause_{};
+  __kernel_timespec scan_period_{};
+  Operation scan_{Operation::Kind::scan};
   Operation accept_{Operation::Kind::accept};
   Operation accept_pause_{Operation::Kind::accept_pause};
   Operation shutdown_{Operation::Kind::shutdown};
@@ -274,14 +327,17 @@ class Loop {
 
 class IoUringServer final : public Server {
  public:
-  explicit IoUringServer(const ServerConfig& config) : config_(config) {}
+  explicit IoUringServer(const ServerConfig& config)
+      : config_(config),
+        defences_(Defences::from(config)),
+        limit_(defences_.max_connections, "new connections are accepted and closed at once") {}
 
   std::uint16_t start() override {
     listener_ =
         config_.udp ? bind_udp(config_.host, config_.port) : listen_tcp(config_.host, config_.port);
     set_blocking(listener_.get());  // io_uring waits for it; O_NONBLOCK would fail with EAGAIN
     for (unsigned i = 0; i < std::max(1u, config_.threads); ++i) {
-      loops_.push_back(std::make_unique<Loop>(listener_.get(), config_));
+      loops_.push_back(std::make_unique<Loop>(listener_.get(), config_, defences_, limit_));
     }
     return local_endpoint(listener_.get()).port;
   }
@@ -299,6 +355,8 @@ class IoUringServer final : public Server {
 
  private:
   ServerConfig config_;
+  Defences defences_;
+  ConnectionLimit limit_;
   UniqueFd listener_;
   std::vector<std::unique_ptr<Loop>> loops_;
 };

@@ -7,16 +7,21 @@
 // for UDP this model is a perfectly good server.
 //
 // Every wait is a poll() on the socket and the shutdown signal together, so
-// SIGTERM is noticed at once, even in the middle of a connection.
+// SIGTERM is noticed at once, even in the middle of a connection. The same
+// poll() carries --idle-timeout and --write-timeout, which are what let this
+// model get past a client that went quiet or stopped reading.
+// --max-connections is refused: one at a time is the model.
 
 #include <poll.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 
 #include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
+#include "common/connection_defences.hpp"
 #include "common/log.hpp"
 #include "echo/socket_ops.hpp"
 #include "model_registry.hpp"
@@ -26,7 +31,8 @@ namespace {
 
 class IterativeServer final : public Server {
  public:
-  explicit IterativeServer(const ServerConfig& config) : config_(config) {}
+  explicit IterativeServer(const ServerConfig& config)
+      : config_(config), defences_(Defences::from(config)) {}
 
   std::uint16_t start() override {
     socket_ =
@@ -41,30 +47,36 @@ class IterativeServer final : public Server {
   }
 
  private:
-  // Waits until `fd` is ready for `events` (or `timeout_ms` passed); false
-  // once the shutdown signal has arrived.
-  bool wait_for(int fd, short events, int timeout_ms = -1) {
+  enum class Wait { ready, timed_out, stopping };
+
+  // Waits until `fd` is ready for `events`, `timeout` passes (0: never), or
+  // the shutdown signal arrives.
+  Wait wait_for(int fd, short events,
+                std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
     pollfd fds[] = {{fd, events, 0}, {shutdown_fd_, POLLIN, 0}};
+    const int timeout_ms = timeout.count() > 0 ? static_cast<int>(timeout.count()) : -1;
     for (;;) {
       const int ready = ::poll(fds, 2, timeout_ms);
       if (ready < 0) continue;  // EINTR
-      if (fds[1].revents != 0) return false;
-      if (ready == 0 || fds[0].revents != 0) return true;
+      if (fds[1].revents != 0) return Wait::stopping;
+      if (ready == 0) return Wait::timed_out;
+      if (fds[0].revents != 0) return Wait::ready;
     }
   }
 
   void serve_connections() {
-    while (wait_for(socket_.get(), POLLIN)) {
+    while (wait_for(socket_.get(), POLLIN) == Wait::ready) {
       AcceptResult result = accept_connection(socket_.get(), /*nonblocking=*/true);
       if (result.status == AcceptStatus::out_of_fds) {
         log_accept_backoff();
-        if (!wait_for(-1, 0, kAcceptBackoffMs)) return;
+        if (wait_for(-1, 0, kAcceptBackoff) == Wait::stopping) return;
       }
       if (result.status == AcceptStatus::accepted) echo_connection(result.fd.get());
     }
   }
 
-  // Like echo_until_closed(), but never blocks without also watching for shutdown.
+  // Like echo_until_closed(), but never blocks without also watching for
+  // shutdown, and ends the connection when a wait outlasts its timeout.
   void echo_connection(int fd) {
     std::array<char, kEchoChunkBytes> buffer;
     std::uint64_t received = 0;
@@ -76,7 +88,7 @@ class IterativeServer final : public Server {
       }
       if (n < 0) {
         if (errno != EAGAIN && errno != EINTR) return;
-        if (!wait_for(fd, POLLIN)) return;
+        if (wait_for(fd, POLLIN, defences_.idle) != Wait::ready) return;
         continue;
       }
       config_.work.after_read(static_cast<std::size_t>(n), received);
@@ -87,8 +99,8 @@ class IterativeServer final : public Server {
           sent += m;
           continue;
         }
-        const bool retry = errno == EINTR || (errno == EAGAIN && wait_for(fd, POLLOUT));
-        if (!retry) return;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN || wait_for(fd, POLLOUT, defences_.write) != Wait::ready) return;
       }
     }
   }
@@ -96,7 +108,7 @@ class IterativeServer final : public Server {
   void serve_datagrams() {
     std::array<char, 65536> buffer;  // the largest UDP payload
     sockaddr_storage peer{};
-    while (wait_for(socket_.get(), POLLIN)) {
+    while (wait_for(socket_.get(), POLLIN) == Wait::ready) {
       socklen_t length = sizeof peer;
       const ssize_t n = ::recvfrom(socket_.get(), buffer.data(), buffer.size(), 0,
                                    reinterpret_cast<sockaddr*>(&peer), &length);
@@ -109,6 +121,7 @@ class IterativeServer final : public Server {
   }
 
   ServerConfig config_;
+  Defences defences_;
   UniqueFd socket_;
   int shutdown_fd_ = -1;
 };

@@ -9,7 +9,9 @@
 //
 // The limit, by design: N clients are served at once. Client N+1 waits in
 // the listen backlog, connected but unanswered, until a child finishes with
-// a client.
+// a client. So --processes is its --max-connections (which it refuses), and
+// --idle-timeout is what frees a child from a client that went quiet: a
+// socket option the child sets once per client, like --write-timeout.
 //
 // The parent only supervises:
 // - it never accepts, so the listener is made blocking for the children;
@@ -31,6 +33,7 @@
 #include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
 #include "common/child_processes.hpp"
+#include "common/connection_defences.hpp"
 #include "common/log.hpp"
 #include "common/shutdown_signals.hpp"
 #include "echo/socket_ops.hpp"
@@ -97,11 +100,13 @@ class PreforkServer final : public Server {
   // the listener and its client, and leaves with _exit (or by SIGTERM).
   [[noreturn]] void serve_in_child(pid_t parent) {
     const SimulatedWork work = become_child(parent, {sigchld_.get(), shutdown_fd_}, config_.work);
+    const Defences defences = Defences::from(config_);
     for (;;) {
       AcceptResult client = accept_connection(listener_.get(), /*nonblocking=*/false);
       if (client.status == AcceptStatus::out_of_fds) {
         std::this_thread::sleep_for(kAcceptBackoff);
       } else if (client.status == AcceptStatus::accepted) {
+        set_socket_timeouts(client.fd.get(), defences);
         echo_until_closed(client.fd.get(), work);
       }
     }

@@ -7,6 +7,11 @@
 // kernel task) per connection, and a context switch per message. Stacks are
 // kept small with Boost.Thread's attributes so thousands of threads fit.
 //
+// Defences: --idle-timeout and --write-timeout are socket options set once
+// per connection (the kernel ends a read or a write that waits too long);
+// at --max-connections the accept loop stops accepting, and new clients wait
+// in the listen backlog until a connection thread returns.
+//
 // Ownership: `live_` owns each connection's socket and thread object. The
 // connection thread only borrows the fd; when it returns it moves its entry
 // to `finished_` (closing the socket) and wakes the accept loop, which joins it.
@@ -24,6 +29,7 @@
 
 #include "common/accept_backoff.hpp"
 #include "common/blocking_echo.hpp"
+#include "common/connection_defences.hpp"
 #include "common/log.hpp"
 #include "common/waker.hpp"
 #include "echo/socket_ops.hpp"
@@ -34,7 +40,11 @@ namespace {
 
 class ThreadPerConnectionServer final : public Server {
  public:
-  explicit ThreadPerConnectionServer(const ServerConfig& config) : config_(config) {}
+  explicit ThreadPerConnectionServer(const ServerConfig& config)
+      : config_(config),
+        defences_(Defences::from(config)),
+        limit_(defences_.max_connections,
+               "not accepting until a connection ends; new clients wait in the backlog") {}
 
   std::uint16_t start() override {
     listener_ = listen_tcp(config_.host, config_.port);
@@ -44,9 +54,11 @@ class ThreadPerConnectionServer final : public Server {
   void run(int shutdown_fd) override {
     bool backing_off = false;
     for (;;) {
-      // While backing off, leave the (level-triggered) listener out of the set
-      // so a full descriptor table cannot turn this loop into a busy spin.
-      pollfd fds[] = {{backing_off ? -1 : listener_.get(), POLLIN, 0},
+      // While backing off or at the limit, leave the (level-triggered)
+      // listener out of the set so this loop cannot turn into a busy spin; a
+      // returning connection thread wakes it through finished_waker_.
+      const bool accepting = !backing_off && !limit_.reached();
+      pollfd fds[] = {{accepting ? listener_.get() : -1, POLLIN, 0},
                       {finished_waker_.fd(), POLLIN, 0},
                       {shutdown_fd, POLLIN, 0}};
       const int ready = ::poll(fds, 3, backing_off ? kAcceptBackoffMs : -1);
@@ -68,17 +80,20 @@ class ThreadPerConnectionServer final : public Server {
     boost::thread thread;
   };
 
-  // Accepts until the backlog is empty. Returns false when out of fds.
+  // Accepts until the backlog is empty or the limit is reached. Returns
+  // false when out of fds.
   bool accept_pending() {
-    for (;;) {
+    while (!limit_.reached()) {
       AcceptResult result = accept_connection(listener_.get(), /*nonblocking=*/false);
       if (result.status == AcceptStatus::nothing_ready) return true;
       if (result.status == AcceptStatus::out_of_fds) {
         log_accept_backoff();
         return false;
       }
+      set_socket_timeouts(result.fd.get(), defences_);
       spawn_connection_thread(std::move(result.fd));
     }
+    return true;
   }
 
   void spawn_connection_thread(UniqueFd socket) {
@@ -92,6 +107,7 @@ class ThreadPerConnectionServer final : public Server {
     try {
       boost::thread thread(attributes, [this, id, fd] { serve(id, fd); });
       live_.emplace(id, Connection{std::move(socket), std::move(thread)});
+      limit_.opened();
     } catch (const boost::thread_resource_error& error) {
       log_warning(std::string("cannot create a thread, dropping connection: ") + error.what());
     }
@@ -103,6 +119,7 @@ class ThreadPerConnectionServer final : public Server {
     std::lock_guard lock(mutex_);
     auto node = live_.extract(id);
     finished_.push_back(std::move(node.mapped().thread));
+    limit_.closed();
     // node (and with it the socket) is destroyed here, under the lock, so
     // close_all_and_join() never shuts down a descriptor number already reused.
     all_finished_.notify_all();
@@ -128,6 +145,8 @@ class ThreadPerConnectionServer final : public Server {
   }
 
   ServerConfig config_;
+  Defences defences_;
+  ConnectionLimit limit_;  // counts live_ (accept loop and connection threads)
   UniqueFd listener_;
   Waker finished_waker_;       // a connection thread returned: join it
   std::uint64_t next_id_ = 0;  // accept loop only

@@ -16,6 +16,14 @@
 //   the reactor instead of growing memory; closable, so shutdown is one call.
 // - A turn is at most kReadsPerTurn reads; a busy connection then goes to the
 //   back of the queue, so one flooding client cannot monopolise a worker.
+// - Defences: workers stamp each connection's Liveness from the coarse
+//   clock (common/connection_defences); with --idle-timeout or
+//   --write-timeout the reactor wakes once per scan period and shuts down
+//   the sockets that have expired. It only shuts them down (a worker may
+//   hold the connection): the socket then reports itself, and the worker
+//   that takes it finds it ended and closes it. At --max-connections the
+//   reactor stops watching the listener; new clients wait in the backlog,
+//   and it looks again every 100 ms.
 //
 // Ownership: `connections_` (under `mutex_`) owns every Connection. Whoever
 // holds a connection's task owns its state until it re-arms or closes it.
@@ -34,6 +42,7 @@
 #include <vector>
 
 #include "common/accept_backoff.hpp"
+#include "common/connection_defences.hpp"
 #include "common/log.hpp"
 #include "echo/socket_ops.hpp"
 #include "model_registry.hpp"
@@ -55,13 +64,16 @@ struct Connection {
   // epoll_ctl and epoll_wait), but this makes the hand-over of `pending`
   // explicit in the C++ memory model and visible to ThreadSanitizer.
   std::atomic<std::uint32_t> turns{0};
+  Liveness liveness;  // stamped by workers, read by the reactor's scan
 };
 
 enum class Next { wait_readable, wait_writable, close };
 
 // One task: flush what is pending, then read and echo until the socket would
 // block or the turn is used up. Returns what to wait for next.
-Next serve_turn(Connection& connection, std::vector<char>& buffer, const SimulatedWork& work) {
+// `now_ms` is the coarse clock (0 without timeouts) for the connection's Liveness.
+Next serve_turn(Connection& connection, std::vector<char>& buffer, const SimulatedWork& work,
+                std::int64_t now_ms) {
   const int fd = connection.socket.get();
   if (!connection.pending.empty()) {
     const char* data = connection.pending.data() + connection.pending_offset;
@@ -69,18 +81,24 @@ Next serve_turn(Connection& connection, std::vector<char>& buffer, const Simulat
     const ssize_t sent = send_available(fd, data, size);
     if (sent < 0) return Next::close;
     connection.pending_offset += static_cast<std::size_t>(sent);
-    if (static_cast<std::size_t>(sent) < size) return Next::wait_writable;
+    if (static_cast<std::size_t>(sent) < size) {
+      if (sent > 0) connection.liveness.output_waiting(now_ms);
+      return Next::wait_writable;
+    }
     std::vector<char>().swap(connection.pending);  // give the memory back
     connection.pending_offset = 0;
+    connection.liveness.output_flushed();
   }
   for (int reads = 0; reads < kReadsPerTurn; ++reads) {
     const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     if (n > 0) {
+      connection.liveness.received(now_ms);
       work.after_read(static_cast<std::size_t>(n), connection.received);
       const ssize_t sent = send_available(fd, buffer.data(), static_cast<std::size_t>(n));
       if (sent < 0) return Next::close;
       if (sent < n) {
         connection.pending.assign(buffer.data() + sent, buffer.data() + n);
+        connection.liveness.output_waiting(now_ms);
         return Next::wait_writable;
       }
     } else if (n == 0) {
@@ -98,7 +116,12 @@ Next serve_turn(Connection& connection, std::vector<char>& buffer, const Simulat
 class ThreadPoolServer final : public Server {
  public:
   explicit ThreadPoolServer(const ServerConfig& config)
-      : config_(config), epoll_(::epoll_create1(EPOLL_CLOEXEC)), queue_(kQueueCapacity) {
+      : config_(config),
+        defences_(Defences::from(config)),
+        limit_(defences_.max_connections,
+               "not accepting until a connection closes; new clients wait in the backlog"),
+        epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+        queue_(kQueueCapacity) {
     if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   }
 
@@ -136,25 +159,34 @@ class ThreadPoolServer final : public Server {
   void react() {
     std::vector<epoll_event> events(256);
     std::chrono::steady_clock::time_point resume_accept{};
-    bool backing_off = false;
+    bool backing_off = false;  // out of descriptors, or at the limit
+    const bool timed = defences_.timeouts();
+    const auto scan_period = static_cast<int>(defences_.scan_period().count());
+    std::int64_t next_scan_ms = 0;
     for (;;) {
-      const int timeout = backing_off ? kAcceptBackoffMs : -1;
+      const int timeout = backing_off ? kAcceptBackoffMs : timed ? scan_period : -1;
       const int n =
           ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout);
-      if (backing_off && std::chrono::steady_clock::now() >= resume_accept) {
+      if (backing_off && std::chrono::steady_clock::now() >= resume_accept && !limit_.reached()) {
         watch(listener_.get(), EPOLL_CTL_MOD, EPOLLIN, &listener_tag_);
         backing_off = false;
+      }
+      if (timed && coarse_now_ms() >= next_scan_ms) {
+        shut_down_expired();
+        next_scan_ms = coarse_now_ms() + scan_period;
       }
       for (int i = 0; i < n; ++i) {
         void* tag = events[i].data.ptr;
         if (tag == &shutdown_tag_) {
           return;  // events not handled yet belong to connections about to close
         } else if (tag == &listener_tag_) {
-          if (!accept_pending()) {
-            // Out of fds: stop watching the level-triggered listener for a while,
-            // or epoll would report it again at once and spin a core.
+          const bool out_of_fds = !accept_pending();
+          if (out_of_fds || limit_.reached()) {
+            // Stop watching the level-triggered listener for a while, or
+            // epoll would report it again at once and spin a core.
             watch(listener_.get(), EPOLL_CTL_MOD, 0, &listener_tag_);
-            resume_accept = std::chrono::steady_clock::now() + kAcceptBackoff;
+            resume_accept = std::chrono::steady_clock::now() +
+                            (out_of_fds ? kAcceptBackoff : std::chrono::milliseconds(0));
             backing_off = true;
           }
         } else {
@@ -164,9 +196,21 @@ class ThreadPoolServer final : public Server {
     }
   }
 
-  // Returns false when out of file descriptors.
+  // The reactor, once per scan period: ends the connections that have
+  // expired. shutdown() and not close(): the descriptor stays the
+  // connection's until whoever holds it next sees it ended and closes it.
+  void shut_down_expired() {
+    const std::int64_t now = coarse_now_ms();
+    std::lock_guard lock(mutex_);
+    for (const auto& [raw, connection] : connections_) {
+      if (raw->liveness.expired(now, defences_)) ::shutdown(raw->socket.get(), SHUT_RDWR);
+    }
+  }
+
+  // Accepts until the backlog is empty or the limit is reached. Returns
+  // false when out of file descriptors.
   bool accept_pending() {
-    for (;;) {
+    while (!limit_.reached()) {
       AcceptResult result = accept_connection(listener_.get(), /*nonblocking=*/true);
       if (result.status == AcceptStatus::nothing_ready) return true;
       if (result.status == AcceptStatus::out_of_fds) {
@@ -180,21 +224,30 @@ class ThreadPoolServer final : public Server {
         std::lock_guard lock(mutex_);
         connections_.emplace(raw, std::move(connection));
       }
+      limit_.opened();
       watch(raw->socket.get(), EPOLL_CTL_ADD, EPOLLIN | EPOLLONESHOT, raw);
     }
+    return true;
+  }
+
+  // A worker: `connection` is closed (its fd with it, which leaves epoll).
+  void close_connection(Connection* connection) {
+    std::lock_guard lock(mutex_);
+    connections_.erase(connection);
+    limit_.closed();
   }
 
   // A worker thread: one task at a time until the queue is closed and empty.
   void work() {
     std::vector<char> buffer(kWorkerBufferBytes);
     Connection* connection = nullptr;
+    const bool timed = defences_.timeouts();
     while (queue_.wait_pull_front(connection) == boost::concurrent::queue_op_status::success) {
       connection->turns.load(std::memory_order_acquire);
-      const Next next = serve_turn(*connection, buffer, config_.work);
+      const Next next = serve_turn(*connection, buffer, config_.work, timed ? coarse_now_ms() : 0);
       const int fd = connection->socket.get();
       if (next == Next::close) {
-        std::lock_guard lock(mutex_);
-        connections_.erase(connection);  // closing the fd also removes it from epoll
+        close_connection(connection);
         continue;
       }
       connection->turns.fetch_add(1, std::memory_order_release);
@@ -208,13 +261,14 @@ class ThreadPoolServer final : public Server {
         // Cannot re-arm (the kernel is out of memory): drop this connection
         // rather than the server. Nobody else can own it, it was never re-armed.
         log_warning("epoll_ctl failed, closing a connection");
-        std::lock_guard lock(mutex_);
-        connections_.erase(connection);
+        close_connection(connection);
       }
     }
   }
 
   ServerConfig config_;
+  Defences defences_;
+  ConnectionLimit limit_;  // counts connections_
   UniqueFd epoll_;
   UniqueFd listener_;
   char listener_tag_ = 0;  // addresses that mark non-connection epoll entries

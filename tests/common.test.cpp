@@ -238,17 +238,37 @@ TEST_F(ServerOptions, DefaultsFollowTheContract) {
 }
 
 TEST_F(ServerOptions, ReadsEveryOption) {
-  const ParsedOptions parsed =
-      parse({"-m", "beta", "--host", "::1", "--port", "0", "--threads", "3", "--stack-kib", "128",
-             "--max-connections", "7", "--udp"});
+  const ParsedOptions parsed = parse({"-m", "beta", "--host", "::1", "--port", "0", "--threads",
+                                      "3", "--stack-kib", "128", "--udp"});
   ASSERT_TRUE(parsed.config) << parsed.message;
   EXPECT_EQ(parsed.config->model, "beta");
   EXPECT_EQ(parsed.config->host, "::1");
   EXPECT_EQ(parsed.config->port, 0);
   EXPECT_EQ(parsed.config->threads, 3u);
   EXPECT_EQ(parsed.config->stack_kib, 128u);
-  EXPECT_EQ(parsed.config->max_connections, 7u);
   EXPECT_TRUE(parsed.config->udp);
+}
+
+TEST_F(ServerOptions, ReadsTheDefences) {
+  const ParsedOptions parsed = parse(
+      {"-m", "beta", "--max-connections", "7", "--idle-timeout", "2.5", "--write-timeout", "0.5"});
+  ASSERT_TRUE(parsed.config) << parsed.message;
+  EXPECT_EQ(parsed.config->max_connections, 7u);
+  EXPECT_DOUBLE_EQ(parsed.config->idle_timeout_s, 2.5);
+  EXPECT_DOUBLE_EQ(parsed.config->write_timeout_s, 0.5);
+  const ParsedOptions off = parse({"-m", "beta"});
+  ASSERT_TRUE(off.config);
+  EXPECT_EQ(off.config->max_connections, 0u) << "defences are off unless asked for";
+  EXPECT_EQ(off.config->idle_timeout_s, 0.0);
+  EXPECT_EQ(off.config->write_timeout_s, 0.0);
+}
+
+TEST_F(ServerOptions, BadTimeoutsAreUsageErrors) {
+  for (const char* bad : {"0", "-1", "abc", "1e3", "nan"}) {
+    const ParsedOptions parsed = parse({"-m", "beta", "--idle-timeout", bad});
+    EXPECT_FALSE(parsed.config) << bad;
+    EXPECT_EQ(parsed.exit_code, 2) << bad;
+  }
 }
 
 TEST_F(ServerOptions, HelpListsModelsWithTheirSummaries) {

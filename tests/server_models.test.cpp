@@ -261,7 +261,9 @@ TEST_P(ServerModel, SigtermWithinTwoSecondsUnderAThousandBlockingRequests) {
   if (limit.rlim_cur < 1100) GTEST_SKIP() << "needs 1,100 descriptors; the hard limit is lower";
   ServerProcess::Options options;
   options.max_fds = 4096;
-  auto server = start_server(options, {"--block-us", "10000", "--max-connections", "2000"});
+  std::vector<std::string> args{"--block-us", "10000"};
+  if (model().per_connection_process) args.insert(args.end(), {"--max-connections", "2000"});
+  auto server = start_server(options, args);
   std::vector<UniqueFd> clients;
   clients.reserve(1000);
   for (int i = 0; i < 1000; ++i) {

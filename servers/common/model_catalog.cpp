@@ -28,6 +28,7 @@ std::vector<ModelDescription> build_catalog() {
   asio.supports_udp = true;
   asio.threads_knob = true;
   asio.offload_knob = true;
+  asio.at_connection_limit = AtConnectionLimit::close;
   models.push_back(asio);
   auto reactor =
       model("epoll-reactor", "one hand-written epoll loop per thread, no library (muduo, nginx)");
@@ -39,14 +40,20 @@ std::vector<ModelDescription> build_catalog() {
                      "provided buffers");
   uring.threads_knob = true;
   uring.supports_udp = true;
+  uring.at_connection_limit = AtConnectionLimit::close;
   models.push_back(uring);
   auto prefork =
       model("prefork", "N children forked at start, each accepts and serves one client at a time");
   prefork.processes_knob = true;
+  prefork.at_connection_limit = AtConnectionLimit::refuses;
+  prefork.no_connection_limit =
+      "prefork serves at most --processes clients at once; that is its limit";
   models.push_back(prefork);
   auto iterative = model("iterative", "one thread, one client at a time (the UNP baseline)");
   iterative.supports_udp = true;
   iterative.concurrent = false;
+  iterative.at_connection_limit = AtConnectionLimit::refuses;
+  iterative.no_connection_limit = "iterative serves one client at a time";
   models.push_back(iterative);
   return models;
 }
@@ -85,6 +92,8 @@ std::string model_list_text(std::span<const ModelDescription> models) {
     if (m.per_connection_process) line += " process-per-connection";
     if (m.worker_threads) line += " workers";
     if (m.offload_knob) line += " offload";
+    if (m.at_connection_limit == AtConnectionLimit::backlog) line += " limit-backlog";
+    if (m.at_connection_limit == AtConnectionLimit::close) line += " limit-close";
     if (!text.empty()) text += '\n';
     text += line;
   }

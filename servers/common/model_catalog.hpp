@@ -16,6 +16,13 @@
 
 namespace echo {
 
+/// What a model does with a client beyond --max-connections (docs/models.md).
+enum class AtConnectionLimit {
+  backlog,  ///< stops accepting: the client waits in the listen backlog until one ends
+  close,    ///< accepts the client and closes the connection at once
+  refuses,  ///< refuses the option (exit 2); `no_connection_limit` says why
+};
+
 struct ModelDescription {
   std::string name;
   std::string summary;        ///< one line of --help
@@ -31,6 +38,8 @@ struct ModelDescription {
   /// when requests block.
   bool worker_threads = false;
   bool offload_knob = false;  ///< --offload-threads runs the per-message work on a pool
+  AtConnectionLimit at_connection_limit = AtConnectionLimit::backlog;
+  std::string no_connection_limit{};  ///< why it refuses --max-connections
 };
 
 /// Every model, in the order --help lists them.
@@ -45,7 +54,8 @@ std::vector<std::string> model_names(
 
 /// `echo-server --list-models`: one line per model (no newline after the
 /// last), its name and then its traits as words ("tcp", "udp", "concurrent", "threads",
-/// "processes", "process-per-connection", "workers", "offload").
+/// "processes", "process-per-connection", "workers", "offload", and at
+/// --max-connections "limit-backlog" or "limit-close").
 std::string model_list_text(std::span<const ModelDescription> models);
 
 }  // namespace echo

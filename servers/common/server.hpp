@@ -16,13 +16,17 @@ struct ServerConfig {
   std::string model;
   std::string host = "127.0.0.1";
   std::uint16_t port = 9999;
-  unsigned threads = 0;              ///< thread-pool workers / asio I/O threads / epoll loops
-  unsigned stack_kib = 256;          ///< thread-per-connection stack size
-  unsigned max_connections = 1024;   ///< fork-per-connection: live children at most
-  unsigned processes = 16;           ///< prefork: children forked at start
-  unsigned ring_buffers = 256;       ///< io-uring: provided receive buffers per ring
-  bool udp = false;                  ///< serve UDP datagrams instead of TCP
-  unsigned udp_batch = 32;           ///< epoll-reactor, io-uring: datagrams per system call
+  unsigned threads = 0;      ///< thread-pool workers / asio I/O threads / epoll loops
+  unsigned stack_kib = 256;  ///< thread-per-connection stack size
+  /// Connections served at once, at most (0: no limit, except
+  /// fork-per-connection's kDefaultMaxChildren).
+  unsigned max_connections = 0;
+  double idle_timeout_s = 0;    ///< close a connection silent this long (0: never)
+  double write_timeout_s = 0;   ///< close one whose echo waits this long for its reader (0: never)
+  unsigned processes = 16;      ///< prefork: children forked at start
+  unsigned ring_buffers = 256;  ///< io-uring: provided receive buffers per ring
+  bool udp = false;             ///< serve UDP datagrams instead of TCP
+  unsigned udp_batch = 32;      ///< epoll-reactor, io-uring: datagrams per system call
   bool asio_shared_context = false;  ///< asio-coroutine: one io_context for all threads
   unsigned offload_threads = 0;      ///< asio-coroutine: run the per-message work on a pool
   SimulatedWork work;                ///< per message: --work-us, --block-us

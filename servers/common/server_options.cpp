@@ -33,6 +33,14 @@ std::string models_footer(std::span<const ModelDescription> models) {
   return text;
 }
 
+std::string names_at_limit(std::span<const ModelDescription> models, AtConnectionLimit at_limit) {
+  std::string names;
+  for (const auto& model : models) {
+    if (model.at_connection_limit == at_limit) names += (names.empty() ? "" : ", ") + model.name;
+  }
+  return names;
+}
+
 ParsedOptions usage_error(const std::string& what) {
   return {std::nullopt, 2, "echo-server: " + what + "\nRun 'echo-server --help' for usage."};
 }
@@ -102,11 +110,27 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
       ->check(kDecimal)
       ->check(CLI::Range(64, 65536))
       ->capture_default_str();
+  // The defences against clients that misbehave (common/connection_defences);
+  // docs/models.md says what each model does at its limit.
   app.add_option("--max-connections", config.max_connections,
-                 "fork-per-connection: most live child processes; more wait in the backlog")
+                 "Most connections served at once (default: no limit; fork-per-connection: "
+                 "1024 children). At the limit " +
+                     names_at_limit(models, AtConnectionLimit::backlog) +
+                     " stop accepting (new clients wait in the backlog); " +
+                     names_at_limit(models, AtConnectionLimit::close) +
+                     " accept and close at once; " +
+                     names_at_limit(models, AtConnectionLimit::refuses) + " refuse the option")
       ->check(kDecimal)
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--idle-timeout", config.idle_timeout_s,
+                 "Close a connection that has sent nothing for this many seconds (default: never)")
+      ->check(kDecimal)
+      ->check(CLI::Range(0.001, 86400.0));
+  app.add_option("--write-timeout", config.write_timeout_s,
+                 "Close a connection whose echo its client has not read for this many seconds "
+                 "(default: never)")
+      ->check(kDecimal)
+      ->check(CLI::Range(0.001, 86400.0));
   app.add_flag("-u,--udp", config.udp, "Serve UDP datagrams instead of TCP connections");
   app.add_option("--udp-batch", config.udp_batch,
                  "epoll-reactor: datagrams per recvmmsg()/sendmmsg(); io-uring: receives in "
@@ -164,6 +188,16 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
   if (config.udp && !model->supports_udp) {
     return usage_error("model '" + config.model + "' does not serve UDP; UDP models: " +
                        join_names(models, /*udp_only=*/true));
+  }
+  // A defence a model cannot honour is refused, never ignored.
+  for (const char* defence : {"--max-connections", "--idle-timeout", "--write-timeout"}) {
+    if (config.udp && app.count(defence) > 0)
+      return usage_error(std::string(defence) + " applies to TCP connections; --udp has none");
+  }
+  if (app.count("--max-connections") > 0 &&
+      model->at_connection_limit == AtConnectionLimit::refuses) {
+    return usage_error("--max-connections: " + model->no_connection_limit +
+                       ", so the model refuses it");
   }
   return {config, 0, {}};
 }

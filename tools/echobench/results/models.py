@@ -12,7 +12,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Model:
     name: str
-    traits: frozenset[str]  # tcp, udp, concurrent, threads, processes, process-per-connection
+    # tcp, udp, concurrent, threads, processes, process-per-connection,
+    # workers, offload, limit-backlog, limit-close
+    traits: frozenset[str]
 
     def has(self, trait: str) -> bool:
         return trait in self.traits
