@@ -42,10 +42,18 @@ struct MatrixShape {
   std::vector<unsigned> block_us;
   std::vector<unsigned> idle_connections;
   bool churn;
+  /// Hostile cases: each kind with its number of bad clients (flood: one
+  /// thread), and whether each model also runs as MODEL+defended.
+  std::vector<std::pair<HostileKind, unsigned>> hostile;
+  bool hostile_defended;
   /// The models whose capacity is searched (empty: every one). The search
   /// probes a dozen rates, so quick, which CI runs in a minute, searches two:
   /// the oldest model and the one whose coroutines are the reference.
   std::vector<std::string> slo_models = {};
+  /// Search capacity at all: the default matrix does not, since a dozen
+  /// probes per model and repetition took a third of its time and never
+  /// separated two models (see docs/method.md).
+  bool slo_search = true;
 };
 
 // Repeated cases beat more cases once each: the default matrix asks one
@@ -61,9 +69,17 @@ struct MatrixShape {
 // edge for three of the four models).
 MatrixShape shape_of(const std::string& matrix) {
   if (matrix == "quick") {
-    return {{{16, 64}}, 16,   {20000},
-            10,         {50}, {1000},
-            {100},      true, {"thread-per-connection", "asio-coroutine"}};
+    return {{{16, 64}},
+            16,
+            {20000},
+            10,
+            {50},
+            {1000},
+            {100},
+            true,
+            {{HostileKind::idle, 100}},
+            false,
+            {"thread-per-connection", "asio-coroutine"}};
   }
   if (matrix == "default") {
     return {{{1, 64}, {16, 64}, {256, 64}, {16, 16384}},
@@ -73,7 +89,11 @@ MatrixShape shape_of(const std::string& matrix) {
             {100},
             {1000},
             {1000},
-            true};
+            true,
+            {{HostileKind::idle, 1000}, {HostileKind::non_reader, 1000}},
+            false,
+            {},
+            false};
   }
   if (matrix == "full") {
     MatrixShape full{{},
@@ -83,6 +103,11 @@ MatrixShape shape_of(const std::string& matrix) {
                      {10, 50, 100, 200},
                      {100, 1000, 5000},
                      {10, 100, 1000, 10000},
+                     true,
+                     {{HostileKind::idle, 1000},
+                      {HostileKind::trickle, 1000},
+                      {HostileKind::non_reader, 1000},
+                      {HostileKind::flood, 1}},
                      true};
     for (const unsigned conns : {1u, 16u, 256u, 1024u}) {
       for (const std::size_t size : {std::size_t{64}, std::size_t{4096}, std::size_t{65536}})
@@ -111,6 +136,8 @@ const char* scenario_name(Scenario scenario) {
       return "idle-scale";
     case Scenario::churn:
       return "churn";
+    case Scenario::hostile:
+      return "hostile";
   }
   return "?";
 }
@@ -122,6 +149,8 @@ std::string BenchCase::name() const {
   if (work_us) text += "/work_us:" + std::to_string(work_us);
   if (block_us) text += "/block_us:" + std::to_string(block_us);
   if (slo_us) text += "/slo_us:" + std::to_string(slo_us);
+  if (scenario == Scenario::hostile)
+    text += std::string("/kind:") + hostile_kind_name(hostile_kind) + "/bad:" + std::to_string(bad);
   return text;
 }
 
@@ -166,6 +195,7 @@ std::vector<BenchCase> build_matrix(const std::string& matrix,
     }
   }
   for (const auto& e : tcp_entrants) {
+    if (!shape.slo_search) break;
     const bool searched = shape.slo_models.empty() || !e.command.empty() ||
                           std::find(shape.slo_models.begin(), shape.slo_models.end(), e.model) !=
                               shape.slo_models.end();
@@ -208,6 +238,20 @@ std::vector<BenchCase> build_matrix(const std::string& matrix,
   }
   if (shape.churn) {
     for (const auto& model : concurrent_models()) add({Scenario::churn, model, "", false, 4, 64});
+  }
+  // Clients that misbehave, beside the closed-loop load of the latency
+  // cases' connections: every concurrent model, and with its timeouts on.
+  for (const auto& [kind, bad] : shape.hostile) {
+    for (const bool defended : {false, true}) {
+      if (defended && !shape.hostile_defended) continue;
+      for (const auto& model : concurrent_models()) {
+        BenchCase c{Scenario::hostile, model, "", false, shape.latency_connections, 64};
+        c.hostile_kind = kind;
+        c.bad = bad;
+        c.defended = defended;
+        add(c);
+      }
+    }
   }
   for (BenchCase& c : cases) {  // an entrant with a fixed port keeps it in every case
     for (const CustomServer& custom : custom_servers) {

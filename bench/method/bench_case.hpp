@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "hostile_clients.hpp"
+
 namespace echo::bench {
 
 enum class Scenario {
@@ -17,6 +19,7 @@ enum class Scenario {
   blocking_work,  ///< closed loop, server sleeps --block-us per message
   idle_scale,     ///< N connections that only connect and say hello once
   churn,          ///< connect, echo one message, close, repeat
+  hostile,        ///< a closed-loop load while clients that misbehave are attached
 };
 
 const char* scenario_name(Scenario scenario);
@@ -35,6 +38,11 @@ struct BenchCase {
   /// asio-coroutine+offload: the model with its per-message work on a pool
   /// (--offload-threads); the case's name says "MODEL+offload".
   bool offload = false;
+  /// MODEL+defended: the model with its timeouts on (kDefendedTimeoutS).
+  bool defended = false;
+  /// hostile: what the `bad` clients attached beside the load do.
+  HostileKind hostile_kind = HostileKind::idle;
+  unsigned bad = 0;
   /// A --server-cmd entrant that always listens on this port (0: it takes
   /// the free port echo-bench gives it as {port}).
   std::uint16_t server_port = 0;
@@ -43,13 +51,18 @@ struct BenchCase {
   std::string server_model{};
   std::vector<std::string> server_args{};
 
-  /// The entrant: the model, or "asio-coroutine+offload".
-  [[nodiscard]] std::string entrant() const { return offload ? model + "+offload" : model; }
+  /// The entrant: the model, "asio-coroutine+offload" or "MODEL+defended".
+  [[nodiscard]] std::string entrant() const {
+    return offload ? model + "+offload" : defended ? model + "+defended" : model;
+  }
 
   /// "throughput/tcp/thread-pool/conns:64/size:64" (+ rate:, work_us:,
-  /// block_us:, slo_us:)
+  /// block_us:, slo_us:; hostile: kind:, bad:)
   [[nodiscard]] std::string name() const;
 };
+
+/// --idle-timeout and --write-timeout of a MODEL+defended entrant, seconds.
+inline constexpr unsigned kDefendedTimeoutS = 1;
 
 struct CustomServer {
   std::string name;

@@ -10,6 +10,7 @@
 #include "common/model_catalog.hpp"
 #include "connection_scenarios.hpp"
 #include "cpu_disturbance.hpp"
+#include "hostile_run.hpp"
 #include "launched_server.hpp"
 #include "load_counters.hpp"
 #include "load_engine.hpp"
@@ -90,6 +91,10 @@ std::vector<std::string> server_argv(const BenchCase& c, const RunSettings& sett
     argv.insert(argv.end(), {"--threads", std::to_string(settings.server_threads)});
   }
   if (c.offload) argv.insert(argv.end(), {"--offload-threads", std::to_string(request_pool)});
+  if (c.defended) {
+    const std::string timeout = std::to_string(kDefendedTimeoutS);
+    argv.insert(argv.end(), {"--idle-timeout", timeout, "--write-timeout", timeout});
+  }
   if (c.udp) argv.push_back("--udp");
   if (c.work_us) argv.insert(argv.end(), {"--work-us", std::to_string(c.work_us)});
   if (c.block_us) argv.insert(argv.end(), {"--block-us", std::to_string(c.block_us)});
@@ -161,7 +166,7 @@ namespace {
 LaunchedServer launch(const BenchCase& c, const RunSettings& settings) {
   LaunchOptions options;
   options.cpus = settings.server_cpus;
-  options.max_fds = std::max(4096u, 2 * c.connections + 256);
+  options.max_fds = std::max(4096u, 2 * (c.connections + c.bad) + 256);
   options.port = c.server_port;
   if (!settings.server_prefix.empty()) {
     static std::map<std::string, int> runs;  // cases run one at a time, on one thread
@@ -366,6 +371,9 @@ CaseResult run_case_once(const BenchCase& c, const RunSettings& settings) {
         break;
       case Scenario::slo_capacity:
         out = run_slo_capacity(c, settings, server);
+        break;
+      case Scenario::hostile:
+        out = run_hostile(c, settings, server);
         break;
       default:
         out = run_messages(c, settings, server);

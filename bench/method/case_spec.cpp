@@ -1,6 +1,7 @@
 #include "case_spec.hpp"
 
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -15,7 +16,7 @@ const std::map<std::string, Scenario>& scenarios() {
     std::map<std::string, Scenario> names;
     for (const Scenario s :
          {Scenario::throughput, Scenario::latency, Scenario::slo_capacity, Scenario::cpu_work,
-          Scenario::blocking_work, Scenario::idle_scale, Scenario::churn}) {
+          Scenario::blocking_work, Scenario::idle_scale, Scenario::churn, Scenario::hostile}) {
       names[scenario_name(s)] = s;
     }
     return names;
@@ -51,10 +52,16 @@ void set_entrant(BenchCase& c, const std::string& spec, const std::string& entra
       return;
     }
   }
-  const std::string suffix = "+offload";
-  const bool offload = entrant.size() > suffix.size() &&
-                       entrant.compare(entrant.size() - suffix.size(), suffix.size(), suffix) == 0;
-  const std::string model = offload ? entrant.substr(0, entrant.size() - suffix.size()) : entrant;
+  // MODEL, MODEL+offload or MODEL+defended.
+  std::string model = entrant;
+  const auto strip = [&model](const std::string& suffix) {
+    const bool has = model.size() > suffix.size() &&
+                     model.compare(model.size() - suffix.size(), suffix.size(), suffix) == 0;
+    if (has) model.resize(model.size() - suffix.size());
+    return has;
+  };
+  const bool offload = strip("+offload");
+  const bool defended = !offload && strip("+defended");
   const ModelDescription* description = find_model_description(model);
   if (description == nullptr) {
     throw std::invalid_argument("--case '" + spec + "': no model or --server-cmd entrant '" +
@@ -64,6 +71,7 @@ void set_entrant(BenchCase& c, const std::string& spec, const std::string& entra
     throw std::invalid_argument("--case '" + spec + "': " + model + " has no --offload-threads");
   c.model = model;
   c.offload = offload;
+  c.defended = defended;
 }
 
 }  // namespace
@@ -74,7 +82,7 @@ BenchCase parse_case(const std::string& spec, const std::vector<CustomServer>& c
   for (std::string part; std::getline(words, part, '/');) parts.push_back(part);
   const std::string shape =
       "expected SCENARIO/PROTOCOL/ENTRANT/conns:N/size:B[/rate:R][/work_us:N][/block_us:N]"
-      "[/slo_us:N]";
+      "[/slo_us:N][/kind:K/bad:N]";
   if (parts.size() < 5) throw std::invalid_argument("--case '" + spec + "': " + shape);
 
   BenchCase c;
@@ -117,6 +125,18 @@ BenchCase parse_case(const std::string& spec, const std::vector<CustomServer>& c
   }
   if (c.scenario == Scenario::blocking_work)
     c.block_us = static_cast<unsigned>(take("block_us", 1, kMany));
+  if (c.scenario == Scenario::hostile) {
+    const auto kind = fields.find("kind");
+    const std::optional<HostileKind> parsed =
+        kind == fields.end() ? std::nullopt : parse_hostile_kind(kind->second);
+    if (!parsed)
+      throw std::invalid_argument("--case '" + spec +
+                                  "': a hostile case needs kind:idle, kind:trickle, "
+                                  "kind:non-reader or kind:flood");
+    c.hostile_kind = *parsed;
+    fields.erase(kind);
+    c.bad = static_cast<unsigned>(take("bad", 1, 100'000));
+  }
   if (!fields.empty()) {
     throw std::invalid_argument("--case '" + spec + "': " + fields.begin()->first +
                                 ": does not belong to a " + parts[0] + " case");
@@ -135,6 +155,8 @@ BenchCase parse_case(const std::string& spec, const std::vector<CustomServer>& c
                                 "': a --server-cmd entrant has no --work-us, "
                                 "--block-us or --offload-threads");
   }
+  if (c.defended && c.udp)
+    throw std::invalid_argument("--case '" + spec + "': +defended: UDP has no connections");
   return c;
 }
 

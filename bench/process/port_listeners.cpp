@@ -29,10 +29,10 @@ std::vector<std::string> numeric_entries(const std::string& path) {
   return names;
 }
 
-}  // namespace
-
-std::vector<std::uint64_t> listening_sockets(std::uint16_t port) {
-  std::vector<std::uint64_t> inodes;
+// Calls `each(queues, inode)` for every socket in LISTEN on `port`, with
+// its "tx_queue:rx_queue" column (hexadecimal).
+template <class Each>
+void for_each_listener(std::uint16_t port, Each&& each) {
   for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
     const std::optional<std::string> text = read_proc_file(table);
     if (!text) continue;
@@ -50,10 +50,29 @@ std::vector<std::uint64_t> listening_sockets(std::uint16_t port) {
       }
       const auto colon = local.rfind(':');
       if (state != kListenState || colon == std::string::npos) continue;
-      if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) inodes.push_back(inode);
+      if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) each(queues, inode);
     }
   }
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> listening_sockets(std::uint16_t port) {
+  std::vector<std::uint64_t> inodes;
+  for_each_listener(port,
+                    [&](const std::string&, std::uint64_t inode) { inodes.push_back(inode); });
   return inodes;
+}
+
+std::optional<unsigned> accept_queue_length(std::uint16_t port) {
+  std::optional<unsigned> waiting;
+  for_each_listener(port, [&](const std::string& queues, std::uint64_t) {
+    const auto colon = queues.find(':');
+    const unsigned long rx =
+        colon == std::string::npos ? 0 : std::stoul(queues.substr(colon + 1), nullptr, 16);
+    waiting = waiting.value_or(0) + static_cast<unsigned>(rx);
+  });
+  return waiting;
 }
 
 std::vector<pid_t> processes_holding(const std::vector<std::uint64_t>& sockets) {

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace echo::bench {
@@ -20,6 +21,11 @@ namespace echo::bench {
 /// address), from /proc/net/tcp and /proc/net/tcp6 of this network
 /// namespace. Several with SO_REUSEPORT; none while nothing listens.
 std::vector<std::uint64_t> listening_sockets(std::uint16_t port);
+
+/// Connections waiting in the accept queues of the sockets in LISTEN on
+/// `port` (their rx_queue in /proc/net/tcp and tcp6): taken by the kernel,
+/// not yet by the server. nullopt while nothing listens there.
+std::optional<unsigned> accept_queue_length(std::uint16_t port);
 
 /// The processes holding any of `sockets` open (from /proc/PID/fd), as far
 /// as this process may look (its own user's, or all as root).

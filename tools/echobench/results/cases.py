@@ -18,9 +18,12 @@ CASE_METRICS = ["msgs_per_s", "p50_us", "p99_us", "server_cpu_us_per_msg", "pss_
                 # slo-capacity repetitions in which no rate met the SLO: the lowest rate tried
                 "lowest_probed_msgs_per_s",
                 # derived: server CPU-seconds per second (server_cpu_us_per_msg x msgs_per_s)
-                "server_cpus_busy"]
+                "server_cpus_busy",
+                # hostile: the good clients' throughput and p99 over the same server's alone,
+                # and the fraction of them served at all
+                "throughput_ratio", "p99_ratio", "good_served"]
 PARAMETER_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "rate_msgs_per_s", "work_us",
-                     "block_us", "slo_us"]
+                     "block_us", "slo_us", "kind", "bad"]
 CLIENT_BOUND_AT = 0.9  # for a CSV read without its JSON only: the context's client_bound_at is echo-bench's
 # The server saturated when it kept its CPUs at least this busy: the same
 # bar as the load generator's, so "which side limited the run" is one rule.

@@ -2,7 +2,7 @@
 
 A case name such as "latency/tcp/thread-pool/conns:16/size:64/rate:20000" is
 split into columns (scenario, protocol, model, conns, size, rate_msgs_per_s,
-work_us, block_us, slo_us); the user counters become columns of their own. Google Benchmark's
+work_us, block_us, slo_us; hostile cases add kind and bad); the user counters become columns of their own. Google Benchmark's
 own CSV reporter is deprecated, hence this.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 # Columns always present, in this order; counters follow in sorted order.
 KEY_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "rate_msgs_per_s", "work_us",
-               "block_us", "slo_us", "repetition", "error"]
+               "block_us", "slo_us", "kind", "bad", "repetition", "error"]
 
 
 class BenchJsonError(ValueError):
@@ -39,10 +39,14 @@ def parse_case_name(name: str) -> dict[str, Any]:
     if len(parts) < 3:
         raise ValueError(f"not an echo-bench case name: {name!r}")
     fields: dict[str, Any] = {"scenario": parts[0], "protocol": parts[1], "model": parts[2], "conns": "",
-                              "size": "", "rate_msgs_per_s": "", "work_us": "", "block_us": "", "slo_us": ""}
+                              "size": "", "rate_msgs_per_s": "", "work_us": "", "block_us": "", "slo_us": "",
+                              "kind": "", "bad": ""}
     for part in parts[3:]:
         key, _, value = part.partition(":")
         key = "rate_msgs_per_s" if key == "rate" else key
+        if key == "kind":  # hostile: what the bad clients do (idle, trickle, non-reader, flood)
+            fields[key] = value
+            continue
         if key in fields and not value.isdigit():
             raise ValueError(f"not an echo-bench case name: {name!r} ({part!r} is not a whole number)")
         if key in fields:

@@ -13,9 +13,10 @@ from typing import Any
 from echobench.results.gbench import judged
 
 REQUIRED_COLUMNS = ["name", "scenario", "protocol", "model", "conns", "size", "error"]
-INTEGER_COLUMNS = {"conns", "size", "rate_msgs_per_s", "work_us", "block_us", "slo_us", "repetition", "connected",
-                   "errors", "mismatches", "server_threads", "server_processes", "probes", "client_bound"}
-TEXT_COLUMNS = {"name", "scenario", "protocol", "model", "error"}
+INTEGER_COLUMNS = {"conns", "size", "rate_msgs_per_s", "work_us", "block_us", "slo_us", "bad", "repetition",
+                   "connected", "errors", "mismatches", "server_threads", "server_processes", "probes",
+                   "client_bound"}
+TEXT_COLUMNS = {"name", "scenario", "protocol", "model", "kind", "error"}
 
 
 class ResultsCsvError(ValueError):
