@@ -111,7 +111,9 @@ class ConnectionTable {
     const std::int64_t now = coarse_now_ms();
     std::lock_guard lock(mutex_);
     for (Entry* entry : entries_) {
-      if (entry->liveness.expired(now, defences)) ::shutdown(entry->fd, SHUT_RDWR);
+      if (!entry->liveness.expired(now, defences)) continue;
+      reset_when_closed(entry->fd);
+      ::shutdown(entry->fd, SHUT_RDWR);
     }
   }
 

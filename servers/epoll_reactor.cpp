@@ -153,6 +153,7 @@ class EventLoop {
   void close_expired() {
     for (auto it = connections_.begin(); it != connections_.end();) {
       if (it->first->liveness.expired(now_ms_, defences_)) {
+        reset_when_closed(it->first->socket.get());
         it = connections_.erase(it);
         limit_.closed();
       } else {

@@ -202,7 +202,9 @@ class Loop {
   void shut_down_expired() {
     const std::int64_t now = coarse_now_ms();
     for (const auto& [raw, connection] : connections_) {
-      if (raw->liveness.expired(now, defences_)) ::shutdown(raw->socket.get(), SHUT_RDWR);
+      if (!raw->liveness.expired(now, defences_)) continue;
+      reset_when_closed(raw->socket.get());
+      ::shutdown(raw->socket.get(), SHUT_RDWR);
     }
   }
 

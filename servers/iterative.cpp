@@ -75,6 +75,12 @@ class IterativeServer final : public Server {
     }
   }
 
+  // A wait that did not end ready: a timeout resets the connection when the
+  // caller closes it (reset_when_closed); a shutdown just closes it.
+  static void end_early(int fd, Wait why) {
+    if (why == Wait::timed_out) reset_when_closed(fd);
+  }
+
   // Like echo_until_closed(), but never blocks without also watching for
   // shutdown, and ends the connection when a wait outlasts its timeout.
   void echo_connection(int fd) {
@@ -88,7 +94,8 @@ class IterativeServer final : public Server {
       }
       if (n < 0) {
         if (errno != EAGAIN && errno != EINTR) return;
-        if (wait_for(fd, POLLIN, defences_.idle) != Wait::ready) return;
+        if (const Wait w = wait_for(fd, POLLIN, defences_.idle); w != Wait::ready)
+          return end_early(fd, w);
         continue;
       }
       config_.work.after_read(static_cast<std::size_t>(n), received);
@@ -100,7 +107,9 @@ class IterativeServer final : public Server {
           continue;
         }
         if (errno == EINTR) continue;
-        if (errno != EAGAIN || wait_for(fd, POLLOUT, defences_.write) != Wait::ready) return;
+        if (errno != EAGAIN) return;
+        if (const Wait w = wait_for(fd, POLLOUT, defences_.write); w != Wait::ready)
+          return end_early(fd, w);
       }
     }
   }

@@ -203,7 +203,9 @@ class ThreadPoolServer final : public Server {
     const std::int64_t now = coarse_now_ms();
     std::lock_guard lock(mutex_);
     for (const auto& [raw, connection] : connections_) {
-      if (raw->liveness.expired(now, defences_)) ::shutdown(raw->socket.get(), SHUT_RDWR);
+      if (!raw->liveness.expired(now, defences_)) continue;
+      reset_when_closed(raw->socket.get());
+      ::shutdown(raw->socket.get(), SHUT_RDWR);
     }
   }
 

@@ -40,6 +40,19 @@ TEST(CaseSpec, ACaseNoMatrixHasIsRunAsWritten) {
   EXPECT_EQ(c.size, 64u);
 }
 
+TEST(CaseSpec, AHostileCaseAndADefendedEntrant) {
+  const BenchCase c = parse_case(
+      "hostile/tcp/thread-pool+defended/conns:16/size:64/kind:non-reader/"
+      "bad:1000",
+      {});
+  EXPECT_EQ(c.scenario, Scenario::hostile);
+  EXPECT_EQ(c.model, "thread-pool");
+  EXPECT_TRUE(c.defended);
+  EXPECT_EQ(c.hostile_kind, HostileKind::non_reader);
+  EXPECT_EQ(c.bad, 1000u);
+  EXPECT_EQ(c.name(), "hostile/tcp/thread-pool+defended/conns:16/size:64/kind:non-reader/bad:1000");
+}
+
 TEST(CaseSpec, ABadSpecIsAnErrorNamingThePart) {
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"throughput/tcp/io-uring", "expected SCENARIO"},
@@ -56,6 +69,11 @@ TEST(CaseSpec, ABadSpecIsAnErrorNamingThePart) {
       {"latency/tcp/io-uring/conns:16/size:64", "no rate:"},
       {"throughput/tcp/io-uring/conns:16/size:64/rate:100", "rate: does not belong"},
       {"cpu-work/tcp/socat/conns:16/size:64/work_us:10", "no --work-us"},
+      {"hostile/tcp/io-uring/conns:16/size:64/bad:10", "needs kind:idle"},
+      {"hostile/tcp/io-uring/conns:16/size:64/kind:rude/bad:10", "needs kind:idle"},
+      {"hostile/tcp/io-uring/conns:16/size:64/kind:idle", "no bad:"},
+      {"throughput/tcp/io-uring/conns:16/size:64/kind:idle", "kind: does not belong"},
+      {"throughput/udp/io-uring+defended/conns:16/size:64", "UDP has no connections"},
   };
   for (const auto& [spec, said] : bad) {
     try {

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -17,6 +18,7 @@
 
 #include "bench_case.hpp"
 #include "case_runner.hpp"
+#include "case_spec.hpp"
 #include "cpu_cgroup.hpp"
 #include "launched_server.hpp"
 #include "load_counters.hpp"
@@ -280,10 +282,73 @@ TEST(BenchMatrix, NamesAreUniqueAndEveryScenarioAppears) {
       EXPECT_TRUE(names.insert(c.name()).second) << "duplicate " << c.name();
       scenarios.insert(scenario_name(c.scenario));
     }
-    EXPECT_EQ(scenarios.size(), 7u) << matrix;
+    // default leaves the capacity search to full (and quick keeps it, so CI runs its code)
+    const bool searches = std::string(matrix) != "default";
+    EXPECT_EQ(scenarios.size(), searches ? 8u : 7u) << matrix;
+    EXPECT_EQ(scenarios.count("slo-capacity"), searches ? 1u : 0u) << matrix;
     EXPECT_TRUE(names.count("throughput/tcp/socat/conns:16/size:64")) << matrix;
   }
+  const auto by_default = build_matrix("default", {});
+  for (const char* kind : {"idle", "non-reader"}) {
+    const std::string name =
+        std::string("hostile/tcp/prefork/conns:16/size:64/kind:") + kind + "/bad:1000";
+    EXPECT_EQ(std::count_if(by_default.begin(), by_default.end(),
+                            [&](const BenchCase& c) { return c.name() == name; }),
+              1)
+        << name;
+  }
   EXPECT_THROW(build_matrix("huge", {}), std::invalid_argument);
+}
+
+// The hostile scenario against models whose outcome is known: a model
+// whose every process an idle client holds stops serving the good clients,
+// which is a result (good_served 0), not a failed case; one with a thread
+// per client serves them; and with the defences on, every idle client is
+// closed before the good load runs.
+class HostileCase : public ::testing::Test {
+ protected:
+  static CaseResult run(const std::string& spec) {
+    RunSettings settings;
+    settings.echo_server = testing::echo_server_path();
+    settings.duration_s = 0.3;
+    settings.warmup_s = 0.1;
+    return run_case(parse_case(spec, {}), settings);
+  }
+};
+
+TEST_F(HostileCase, AModelThatStopsServingIsAResultNotAFailure) {
+  // prefork is sized to the 16 good connections: 20 idle clients hold every child.
+  const CaseResult result = run("hostile/tcp/prefork/conns:16/size:64/kind:idle/bad:20");
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(result.counters.at("good_served"), 0);
+  EXPECT_EQ(result.counters.at("throughput_ratio"), 0);
+  EXPECT_EQ(result.counters.count("p99_us"), 0u) << "no latency from a load that never ran";
+  EXPECT_EQ(result.counters.at("hostile_attached"), 20);
+  EXPECT_GT(result.counters.at("baseline_msgs_per_s"), 0);
+}
+
+TEST_F(HostileCase, AThreadPerClientKeepsServingAndCountsItsThreads) {
+  const CaseResult result =
+      run("hostile/tcp/thread-per-connection/conns:4/size:64/kind:idle/bad:50");
+  ASSERT_TRUE(result.ok) << result.error;
+  const auto& c = result.counters;
+  EXPECT_EQ(c.at("good_served"), 1);
+  EXPECT_GT(c.at("throughput_ratio"), 0);
+  EXPECT_DOUBLE_EQ(c.at("throughput_ratio"), c.at("msgs_per_s") / c.at("baseline_msgs_per_s"));
+  EXPECT_EQ(c.at("hostile_attached"), 50);
+  EXPECT_EQ(c.at("hostile_closed"), 0);
+  // Ground truth from the server itself: a thread for each idle client and good connection.
+  EXPECT_GE(c.at("server_threads"), 1 + 50 + 4);
+  EXPECT_EQ(c.at("baseline_server_threads"), 1);
+}
+
+TEST_F(HostileCase, DefendedModelClosesTheNonReadersBeforeTheLoad) {
+  const CaseResult result =
+      run("hostile/tcp/epoll-reactor+defended/conns:4/size:64/kind:non-reader/bad:20");
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(result.counters.at("hostile_attached"), 20);
+  EXPECT_EQ(result.counters.at("hostile_closed"), 20);
+  EXPECT_EQ(result.counters.at("good_served"), 1);
 }
 
 // A local case and a remote one take their counters by one function

@@ -16,6 +16,7 @@ inline constexpr std::size_t kEchoChunkBytes = std::size_t{16} * 1024;
 enum class EchoEnd {
   peer_closed,  ///< EOF: everything received was echoed, our side shut down
   error,        ///< reset, broken pipe, or the server shut the socket down
+  timed_out,    ///< a read or write outlasted SO_RCVTIMEO / SO_SNDTIMEO (the defences)
 };
 
 /// Echoes on a blocking socket `fd` (owned by the caller) until the peer
@@ -23,6 +24,8 @@ enum class EchoEnd {
 /// shutdown(SHUT_WR), which is RFC 862's half-close: the peer has already been
 /// sent every byte it sent us.
 /// `work` runs after each read, before the echo (see SimulatedWork).
+/// On a timeout it arranges for the caller's close() to reset the
+/// connection (reset_when_closed).
 EchoEnd echo_until_closed(int fd, const SimulatedWork& work = {});
 
 }  // namespace echo

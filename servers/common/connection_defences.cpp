@@ -43,6 +43,11 @@ void set_socket_timeouts(int fd, const Defences& defences) {
   set_timeout(fd, SO_SNDTIMEO, defences.write);
 }
 
+void reset_when_closed(int fd) {
+  const linger reset{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+}
+
 std::int64_t coarse_now_ms() {
   timespec now{};
   ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);

@@ -34,9 +34,15 @@ struct Defences {
 
 /// Blocking models: SO_RCVTIMEO and SO_SNDTIMEO on an accepted socket, so a
 /// read that waits longer than `idle`, or a write that moves no byte for
-/// `write`, fails with EAGAIN, and the echo loop ends the connection as it
-/// does on any error. Nothing is set for a timeout that is off.
+/// `write`, fails with EAGAIN, and the echo loop ends (and resets) the
+/// connection. Nothing is set for a timeout that is off.
 void set_socket_timeouts(int fd, const Defences& defences);
+
+/// Makes the coming close() of `fd` reset the connection (SO_LINGER 0). A
+/// connection a defence ends is reset, not closed: a graceful close would
+/// queue its FIN behind echo its client never reads, so the client would
+/// never learn of it, and the kernel would keep that data for minutes.
+void reset_when_closed(int fd);
 
 /// Milliseconds of CLOCK_MONOTONIC_COARSE: a few milliseconds' resolution,
 /// plenty for timeouts in seconds, and cheap enough to read per message.
