@@ -59,6 +59,13 @@ struct LoadConfig {
   /// echo-bench starts several load hosts together once every one of them
   /// has passed its barrier (echo-load --start-on-input).
   bool start_on_input = false;
+  /// TCP: a connection the server closes or resets during the load is
+  /// opened again (retried every kReconnectPauseMs while refused), and its
+  /// unanswered messages are sent again on the new one; without it, such a
+  /// connection is an error. Messages keep their first send (closed loop) or
+  /// due time (open loop), so the time without a connection is charged to
+  /// latency like any stall, never dropped.
+  bool reconnect = false;
 
   [[nodiscard]] bool open_loop() const { return rate > 0; }
 };
@@ -100,6 +107,15 @@ struct WorkerStats {
   /// Live connections the server stopped answering (see stall_timeout_s;
   /// open loop: with an unanswered message).
   unsigned stalled_connections = 0;
+  /// --reconnect: connections opened again after the server ended them,
+  /// and the time they spent without one, summed over connections.
+  std::uint64_t reconnects = 0;
+  std::int64_t disconnected_ns = 0;
+  std::int64_t last_reconnect_ns = 0;  ///< monotonic clock (now_ns) of the last one
+  /// Messages a lost connection had sent and not had answered, sent again.
+  std::uint64_t resent = 0;
+  /// Open loop: messages that fell due while their connection was lost.
+  std::uint64_t due_while_down = 0;
   /// Live connections whose first echo had not come back when the ramp-up
   /// limit passed (see ramp_up_timeout_s); the run then measures nothing.
   unsigned ramp_up_waiting = 0;

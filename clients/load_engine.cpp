@@ -211,6 +211,12 @@ LoadResult run_load(const LoadConfig& config, std::ostream* progress, const Load
     result.totals.unanswered += s.unanswered;
     result.totals.not_sent += s.not_sent;
     result.totals.stalled_connections += s.stalled_connections;
+    result.totals.reconnects += s.reconnects;
+    result.totals.disconnected_ns += s.disconnected_ns;
+    result.totals.last_reconnect_ns =
+        std::max(result.totals.last_reconnect_ns, s.last_reconnect_ns);
+    result.totals.resent += s.resent;
+    result.totals.due_while_down += s.due_while_down;
     result.totals.ramp_up_waiting += s.ramp_up_waiting;
     result.totals.errors.add(s.errors);
     if (result.totals.first_error.empty()) result.totals.first_error = s.first_error;

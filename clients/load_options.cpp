@@ -117,6 +117,11 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
                "(seconds since the Unix epoch, as --start-at) from a line on standard input: "
                "how echo-bench starts several load hosts once all have passed their barrier")
       ->excludes("--start-at");
+  app.add_flag("--reconnect", c.reconnect,
+               "TCP: open a connection again when the server closes or resets it during the "
+               "load, and send its unanswered messages again; the time without a connection is "
+               "charged to latency (counters: reconnects, disconnected_s). Without it, such a "
+               "connection is an error");
   app.footer(
       "Exit status: 0 when every connection opened, ran without error, every echoed byte\n"
       "matched and (open loop) every message due in the window was answered; 1 otherwise\n"
@@ -149,6 +154,9 @@ ParsedLoadOptions parse_load_options(int argc, const char* const* argv) {
     return {std::nullopt, 2,
             "echo-load: --udp needs --size from 8 (the sequence number) to 65507 (the largest "
             "UDP payload)"};
+  }
+  if (c.udp && c.reconnect) {
+    return {std::nullopt, 2, "echo-load: --reconnect is for TCP; UDP has no connections"};
   }
   if (c.threads > c.connections) {
     return {std::nullopt, 2, "echo-load: --threads must not exceed --connections"};
@@ -210,6 +218,7 @@ std::vector<std::string> load_arguments(const LoadConfig& c) {
   if (!c.hlog_path.empty()) args.insert(args.end(), {"--hlog", c.hlog_path});
   if (c.start_at_unix_s > 0) args.insert(args.end(), {"--start-at", decimal(c.start_at_unix_s)});
   if (c.start_on_input) args.emplace_back("--start-on-input");
+  if (c.reconnect) args.emplace_back("--reconnect");
   return args;
 }
 

@@ -65,6 +65,10 @@ std::vector<Field> result_fields(const LoadResult& r) {
       {"unanswered", r.totals.unanswered},
       {"not_sent", r.totals.not_sent},
       {"stalled_connections", std::uint64_t{r.totals.stalled_connections}},
+      {"reconnects", r.totals.reconnects},
+      {"disconnected_s", static_cast<double>(r.totals.disconnected_ns) / 1e9},
+      {"resent", r.totals.resent},
+      {"due_while_down", r.totals.due_while_down},
       {"loss_pct", r.loss_pct()},
       {"msgs_per_s", r.msgs_per_s()},
       {"mib_per_s", r.mib_per_s()},
@@ -213,6 +217,14 @@ void write_text(std::ostream& out, const LoadResult& r) {
   if (c.open_loop()) {
     out << "  unanswered: " << r.totals.unanswered
         << "  not sent (connection dead): " << r.totals.not_sent;
+  }
+  if (c.reconnect) {
+    out << "\n  reconnects: " << r.totals.reconnects << " ("
+        << fixed(static_cast<double>(r.totals.disconnected_ns) / 1e9, 3)
+        << " s without a connection, summed over connections; " << r.totals.resent
+        << " messages sent again";
+    if (c.open_loop()) out << ", " << r.totals.due_while_down << " due while down";
+    out << ")";
   }
   out << "\n  client CPU: " << fixed(r.client_cpu_us_per_msg(), 2) << " us per message\n";
 }

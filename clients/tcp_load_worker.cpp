@@ -20,6 +20,11 @@
 // equals the due time unless the client itself falls behind (a full socket,
 // the in-flight cap, an overloaded thread): the uncorrected latency, measured
 // from the actual send, shows how much that happened.
+//
+// --reconnect: a connection the server ends during the load is rewound to its
+// first unanswered message and opened again (a non-blocking connect, retried
+// every kReconnectPause while refused). Messages sent before keep their send
+// time, and open-loop messages their due time, so the gap shows in latency.
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -27,6 +32,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "load_worker.hpp"
@@ -37,6 +43,8 @@ namespace {
 
 constexpr std::size_t kOpenLoopInFlight = 1024;
 constexpr std::size_t kReceiveBufferBytes = std::size_t{64} * 1024;
+constexpr std::int64_t kReconnectPauseNs = 10'000'000;  // between refused reconnects
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
 struct TcpStream {
   UniqueFd fd;
@@ -51,6 +59,13 @@ struct TcpStream {
   bool corrupt = false;               // the message being received differs somewhere
   bool watching_output = false;       // EPOLLOUT requested: a send is blocked
   std::vector<std::int64_t> sent_at;  // actual send time, ring indexed by sequence
+  // --reconnect: lost at lost_ns (0: up), tried again at retry_ns; a new
+  // connect is under way while `connecting`. Messages below resend_until
+  // were sent on a lost connection: their send time stays the first one.
+  std::int64_t lost_ns = 0;
+  std::int64_t retry_ns = 0;
+  bool connecting = false;
+  std::uint64_t resend_until = 0;
 };
 
 class TcpLoadWorker final : public LoadWorker {
@@ -86,6 +101,7 @@ class TcpLoadWorker final : public LoadWorker {
 
     std::vector<epoll_event> events(std::min<std::size_t>(count, 1024));
     wait_for_start(window);
+    reconnecting_ = config_.reconnect;
     std::int64_t now = now_ns();
     if (!config_.open_loop()) {
       for (auto& s : streams_) try_send(s, now);
@@ -93,10 +109,12 @@ class TcpLoadWorker final : public LoadWorker {
     while (now < window.measure_end_ns) {
       std::int64_t wake =
           std::min(window.measure_end_ns, publish_progress(now, window, a_.progress_interval_ns));
+      wake = std::min(wake, reconnect_due(now));
       if (config_.open_loop()) {
         for (const std::uint64_t due = schedule.due_count(now); next_due < due; ++next_due) {
           TcpStream& s = streams_[next_due % count];
           s.allowed = next_due / count + 1;
+          if (s.lost_ns != 0) ++stats_.due_while_down;  // --reconnect: sent once it is back
           if (s.fd) try_send(s, now);  // a dead connection sends nothing (not_sent)
         }
         wake = std::min(wake, schedule.due_of(next_due));
@@ -185,6 +203,10 @@ class TcpLoadWorker final : public LoadWorker {
     for (int i = 0; i < n; ++i) {
       TcpStream& s = *static_cast<TcpStream*>(events[i].data.ptr);
       if (!s.fd) continue;
+      if (s.connecting) {
+        finish_reconnect(s, now);
+        continue;
+      }
       if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) receive(s, now);
       if (s.fd) try_send(s, now);  // writable again, or echoes freed a slot
     }
@@ -201,7 +223,7 @@ class TcpLoadWorker final : public LoadWorker {
         return !s.fd || s.recv_seq >= s.allowed;
       });
       if (all_answered) return;
-      const std::int64_t wait = deadline - now;
+      const std::int64_t wait = std::min(deadline, reconnect_due(now)) - now;
       const timespec timeout{static_cast<time_t>(wait / 1'000'000'000),
                              static_cast<long>(wait % 1'000'000'000)};
       const int n = ::epoll_pwait2(epoll_.get(), events.data(), static_cast<int>(events.size()),
@@ -217,7 +239,9 @@ class TcpLoadWorker final : public LoadWorker {
     const auto limit = static_cast<std::int64_t>(config_.stall_timeout_s * 1e9);
     for (const TcpStream& s : streams_) {
       const bool waiting = s.send_seq > s.recv_seq || s.send_offset > 0;
-      if (s.fd && (s.recv_seq == 0 || (waiting && now - s.last_echo_ns >= limit)))
+      const bool up = s.fd && !s.connecting;
+      const bool down_too_long = s.lost_ns != 0 && now - s.lost_ns >= limit;  // --reconnect
+      if ((up && (s.recv_seq == 0 || (waiting && now - s.last_echo_ns >= limit))) || down_too_long)
         ++stats_.stalled_connections;
     }
   }
@@ -233,7 +257,7 @@ class TcpLoadWorker final : public LoadWorker {
         const std::int64_t due = schedule_.due_ns(s.index, seq);
         if (due >= window_.measure_end_ns) break;
         if (due < window_.measure_start_ns) continue;
-        if (!s.fd) {
+        if (!s.fd && s.lost_ns == 0) {  // dead for good (no --reconnect)
           ++stats_.not_sent;
           continue;
         }
@@ -247,11 +271,13 @@ class TcpLoadWorker final : public LoadWorker {
 
   // Sends every message this connection may send now, until the socket is full.
   void try_send(TcpStream& s, std::int64_t now) {
+    if (s.connecting) return;
     const std::uint64_t in_flight_limit = s.recv_seq + s.sent_at.size();
     const std::uint64_t limit =
         config_.open_loop() || ramping_ ? std::min(s.allowed, in_flight_limit) : in_flight_limit;
     while (s.send_seq < limit) {
-      if (s.send_offset == 0) s.sent_at[s.send_seq % s.sent_at.size()] = now;
+      if (s.send_offset == 0 && s.send_seq >= s.resend_until)
+        s.sent_at[s.send_seq % s.sent_at.size()] = now;
       const char* message = a_.pattern->message(s.stream, s.send_seq);
       const ssize_t n = ::send(s.fd.get(), message + s.send_offset, config_.size - s.send_offset,
                                MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -292,7 +318,7 @@ class TcpLoadWorker final : public LoadWorker {
         if (static_cast<std::size_t>(n) < buffer_.size()) return;  // drained for now
       } else if (n == 0) {
         const bool missing = s.recv_seq < s.send_seq || s.recv_offset > 0 || s.send_offset > 0;
-        ++(missing ? stats_.errors.short_read : stats_.errors.eof);
+        if (!reconnecting_) ++(missing ? stats_.errors.short_read : stats_.errors.eof);
         close(s);
         return;
       } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -350,15 +376,78 @@ class TcpLoadWorker final : public LoadWorker {
   }
 
   void fail(TcpStream& s, int error) {
-    count_io_error(error, stats_.errors);
+    if (!reconnecting_) count_io_error(error, stats_.errors);
     close(s);
   }
 
+  // The connection has ended. With --reconnect during the load it is lost
+  // for now: rewound to its first unanswered message, to be opened again;
+  // otherwise it stays closed, an error.
   void close(TcpStream& s) {
+    s.fd.reset();
+    s.connecting = false;
+    if (reconnecting_) {
+      if (s.lost_ns == 0) s.lost_ns = now_ns();
+      s.retry_ns = 0;
+      const std::uint64_t sent = s.send_seq + (s.send_offset > 0 ? 1 : 0);
+      stats_.resent += sent - s.recv_seq;  // in flight: the server took them with it
+      s.resend_until = std::max(s.resend_until, sent);
+      s.send_seq = s.recv_seq;
+      s.send_offset = s.recv_offset = 0;
+      s.corrupt = false;
+      s.watching_output = false;
+      return;
+    }
     if (stats_.first_error.empty()) {
       stats_.first_error = "connection " + std::to_string(s.stream) + " ended by the server";
     }
-    s.fd.reset();
+  }
+
+  // --reconnect: starts a connect for every lost connection whose retry
+  // time has come; returns the next retry time (kNever if none waits).
+  std::int64_t reconnect_due(std::int64_t now) {
+    if (!reconnecting_) return kNever;
+    std::int64_t next = kNever;
+    for (TcpStream& s : streams_) {
+      if (s.lost_ns == 0 || s.fd) continue;  // up, or its connect is under way
+      if (s.retry_ns <= now) {
+        UniqueFd fd(::socket(a_.peer.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        const bool started =
+            fd && (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a_.peer.storage),
+                             a_.peer.length) == 0 ||
+                   errno == EINPROGRESS);
+        if (started) {
+          s.fd = std::move(fd);
+          s.connecting = true;
+          watch(s, EPOLL_CTL_ADD, EPOLLIN | EPOLLOUT | EPOLLET);
+          continue;
+        }
+        s.retry_ns = now + kReconnectPauseNs;  // refused: the server is not back yet
+      }
+      next = std::min(next, s.retry_ns);
+    }
+    return next;
+  }
+
+  // A reconnect's connect has finished, one way or the other.
+  void finish_reconnect(TcpStream& s, std::int64_t now) {
+    int error = 0;
+    socklen_t length = sizeof error;
+    ::getsockopt(s.fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+    s.connecting = false;
+    if (error != 0) {
+      s.fd.reset();
+      s.retry_ns = now + kReconnectPauseNs;
+      return;
+    }
+    set_nodelay(s.fd.get());
+    ++stats_.reconnects;
+    stats_.disconnected_ns += now - s.lost_ns;
+    stats_.last_reconnect_ns = std::max(stats_.last_reconnect_ns, now);
+    s.lost_ns = 0;
+    s.watching_output = false;
+    watch(s, EPOLL_CTL_MOD, EPOLLIN | EPOLLET);
+    try_send(s, now);
   }
 
   WorkerAssignment a_;
@@ -368,7 +457,8 @@ class TcpLoadWorker final : public LoadWorker {
   RunWindow window_;
   OpenLoopSchedule schedule_{0, 1, 1};  // open loop: set at the start of run()
   UniqueFd epoll_;
-  bool ramping_ = false;  // inside the ramp-up barrier: `allowed` caps sending in either loop
+  bool ramping_ = false;       // inside the ramp-up barrier: `allowed` caps sending in either loop
+  bool reconnecting_ = false;  // --reconnect, once the load has started
 };
 
 }  // namespace

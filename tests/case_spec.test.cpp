@@ -70,6 +70,7 @@ TEST(CaseSpec, ABadSpecIsAnErrorNamingThePart) {
       {"throughput/tcp/io-uring/conns:16/size:64/rate:100", "rate: does not belong"},
       {"cpu-work/tcp/socat/conns:16/size:64/work_us:10", "no --work-us"},
       {"hostile/tcp/io-uring/conns:16/size:64/bad:10", "needs kind:idle"},
+      {"restart/tcp/io-uring/conns:16/size:64", "no rate:"},
       {"hostile/tcp/io-uring/conns:16/size:64/kind:rude/bad:10", "needs kind:idle"},
       {"hostile/tcp/io-uring/conns:16/size:64/kind:idle", "no bad:"},
       {"throughput/tcp/io-uring/conns:16/size:64/kind:idle", "kind: does not belong"},

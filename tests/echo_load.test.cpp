@@ -117,6 +117,42 @@ TEST(EchoLoad, ServerThatClosesMidRunIsCountedAndTheRunEndsOnTime) {
   EXPECT_FALSE(result.ok());
 }
 
+// --reconnect against a server that resets every connection after 100
+// echoes: the run completes, every reconnect is counted, and the message in
+// flight at each reset waits out the time without a connection, so the
+// latency shows the gaps (its maximum is at least their mean, both measured
+// in this run).
+class Reconnect : public ::testing::TestWithParam<double> {};  // the rate; 0: closed loop
+
+TEST_P(Reconnect, ReconnectsAfterEveryResetAndChargesTheGapsToLatency) {
+  FakeTcpServer server({.reset_after_bytes = 100 * 64});
+  LoadConfig config = config_for(server.port());
+  config.connections = 2;
+  config.rate = GetParam();
+  config.reconnect = true;
+  const LoadResult result = run_load(config);
+  ASSERT_TRUE(result.ok()) << failure_reasons(result).front();
+  ASSERT_GT(result.totals.reconnects, 0u);
+  // 100 echoes per connection between resets, whatever the machine's speed.
+  EXPECT_GE(result.totals.messages + 2 * 100, result.totals.reconnects * 100);
+  EXPECT_EQ(result.totals.mismatches, 0u);
+  EXPECT_EQ(result.totals.errors.total(), 0u) << "a reconnected loss is not an error";
+  ASSERT_GT(result.totals.disconnected_ns, 0);
+  const auto mean_gap_ns =
+      result.totals.disconnected_ns / static_cast<std::int64_t>(result.totals.reconnects);
+  EXPECT_GE(result.totals.corrected.max(), mean_gap_ns);
+}
+
+INSTANTIATE_TEST_SUITE_P(ClosedAndOpenLoop, Reconnect, ::testing::Values(0.0, 2000.0));
+
+TEST(EchoLoad, WithoutReconnectAResetIsStillAnError) {
+  FakeTcpServer server({.reset_after_bytes = 100 * 64});
+  const LoadResult result = run_load(config_for(server.port()));
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.totals.reconnects, 0u);
+  EXPECT_GT(result.totals.errors.total(), 0u);
+}
+
 TEST(EchoLoad, CountsUdpLossWithoutHanging) {
   FakeUdpServer server(/*drop_every=*/10);
   LoadConfig config = config_for(server.port());

@@ -284,7 +284,9 @@ TEST(BenchMatrix, NamesAreUniqueAndEveryScenarioAppears) {
     }
     // default leaves the capacity search to full (and quick keeps it, so CI runs its code)
     const bool searches = std::string(matrix) != "default";
-    EXPECT_EQ(scenarios.size(), searches ? 8u : 7u) << matrix;
+    // full also restarts every model
+    const std::size_t expected = std::string(matrix) == "full" ? 9 : searches ? 8 : 7;
+    EXPECT_EQ(scenarios.size(), expected) << matrix;
     EXPECT_EQ(scenarios.count("slo-capacity"), searches ? 1u : 0u) << matrix;
     EXPECT_TRUE(names.count("throughput/tcp/socat/conns:16/size:64")) << matrix;
   }
@@ -340,6 +342,28 @@ TEST_F(HostileCase, AThreadPerClientKeepsServingAndCountsItsThreads) {
   // Ground truth from the server itself: a thread for each idle client and good connection.
   EXPECT_GE(c.at("server_threads"), 1 + 50 + 4);
   EXPECT_EQ(c.at("baseline_server_threads"), 1);
+}
+
+// The restart scenario end to end: SIGTERM halfway through the window, a
+// new server on the same port, every connection back, and the wait charged
+// to latency (the longest at least the mean time a connection was away,
+// less the gap between two of its messages: ground truth of this run).
+TEST(RestartCase, EveryConnectionComesBackAndTheGapShowsInLatency) {
+  RunSettings settings;
+  settings.echo_server = testing::echo_server_path();
+  settings.duration_s = 1.0;
+  settings.warmup_s = 0.1;
+  const BenchCase c = parse_case("restart/tcp/epoll-reactor/conns:4/size:64/rate:2000", {});
+  const CaseResult result = run_case(c, settings);
+  ASSERT_TRUE(result.ok) << result.error;
+  const auto& k = result.counters;
+  EXPECT_GE(k.at("reconnects"), 4);
+  EXPECT_GT(k.at("server_down_s"), 0);
+  EXPECT_GT(k.at("recovery_s"), 0);
+  EXPECT_GT(k.at("messages_delayed"), 0);
+  const double mean_gap_s = k.at("disconnected_s") / k.at("reconnects");
+  const double message_gap_s = 4.0 / 2000;  // per connection
+  EXPECT_GE(k.at("max_us") / 1e6, mean_gap_s - message_gap_s);
 }
 
 TEST_F(HostileCase, DefendedModelClosesTheNonReadersBeforeTheLoad) {

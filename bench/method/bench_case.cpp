@@ -46,6 +46,8 @@ struct MatrixShape {
   /// thread), and whether each model also runs as MODEL+defended.
   std::vector<std::pair<HostileKind, unsigned>> hostile;
   bool hostile_defended;
+  /// Restart cases at this open-loop rate (0: none).
+  double restart_rate = 0;
   /// The models whose capacity is searched (empty: every one). The search
   /// probes a dozen rates, so quick, which CI runs in a minute, searches two:
   /// the oldest model and the one whose coroutines are the reference.
@@ -69,17 +71,10 @@ struct MatrixShape {
 // edge for three of the four models).
 MatrixShape shape_of(const std::string& matrix) {
   if (matrix == "quick") {
-    return {{{16, 64}},
-            16,
-            {20000},
-            10,
-            {50},
-            {1000},
-            {100},
-            true,
-            {{HostileKind::idle, 100}},
-            false,
-            {"thread-per-connection", "asio-coroutine"}};
+    return {{{16, 64}}, 16,   {20000},
+            10,         {50}, {1000},
+            {100},      true, {{HostileKind::idle, 100}},
+            false,      0,    {"thread-per-connection", "asio-coroutine"}};
   }
   if (matrix == "default") {
     return {{{1, 64}, {16, 64}, {256, 64}, {16, 16384}},
@@ -92,6 +87,7 @@ MatrixShape shape_of(const std::string& matrix) {
             true,
             {{HostileKind::idle, 1000}, {HostileKind::non_reader, 1000}},
             false,
+            0,
             {},
             false};
   }
@@ -108,7 +104,8 @@ MatrixShape shape_of(const std::string& matrix) {
                       {HostileKind::trickle, 1000},
                       {HostileKind::non_reader, 1000},
                       {HostileKind::flood, 1}},
-                     true};
+                     true,
+                     5000};
     for (const unsigned conns : {1u, 16u, 256u, 1024u}) {
       for (const std::size_t size : {std::size_t{64}, std::size_t{4096}, std::size_t{65536}})
         full.throughput.push_back({conns, size});
@@ -138,6 +135,8 @@ const char* scenario_name(Scenario scenario) {
       return "churn";
     case Scenario::hostile:
       return "hostile";
+    case Scenario::restart:
+      return "restart";
   }
   return "?";
 }
@@ -145,7 +144,8 @@ const char* scenario_name(Scenario scenario) {
 std::string BenchCase::name() const {
   std::string text = std::string(scenario_name(scenario)) + (udp ? "/udp/" : "/tcp/") + entrant() +
                      "/conns:" + std::to_string(connections) + "/size:" + std::to_string(size);
-  if (scenario == Scenario::latency) text += "/rate:" + std::to_string(std::lround(rate));
+  if (scenario == Scenario::latency || scenario == Scenario::restart)
+    text += "/rate:" + std::to_string(std::lround(rate));
   if (work_us) text += "/work_us:" + std::to_string(work_us);
   if (block_us) text += "/block_us:" + std::to_string(block_us);
   if (slo_us) text += "/slo_us:" + std::to_string(slo_us);
@@ -251,6 +251,11 @@ std::vector<BenchCase> build_matrix(const std::string& matrix,
         c.defended = defended;
         add(c);
       }
+    }
+  }
+  if (shape.restart_rate > 0) {
+    for (const auto& model : concurrent_models()) {
+      add({Scenario::restart, model, "", false, shape.latency_connections, 64, shape.restart_rate});
     }
   }
   for (BenchCase& c : cases) {  // an entrant with a fixed port keeps it in every case

@@ -20,6 +20,7 @@ enum class Scenario {
   idle_scale,     ///< N connections that only connect and say hello once
   churn,          ///< connect, echo one message, close, repeat
   hostile,        ///< a closed-loop load while clients that misbehave are attached
+  restart,        ///< open loop with --reconnect; the server restarts mid-window
 };
 
 const char* scenario_name(Scenario scenario);

@@ -17,6 +17,7 @@
 #include "load_report.hpp"
 #include "load_summary.hpp"
 #include "process_group_usage.hpp"
+#include "restart_run.hpp"
 #include "slo_search.hpp"
 
 namespace echo::bench {
@@ -161,9 +162,7 @@ void add_latency_counters(CaseResult& out, const LatencyHistogram& h) {
   out.counters["max_us"] = static_cast<double>(h.max()) / 1e3;
 }
 
-namespace {
-
-LaunchedServer launch(const BenchCase& c, const RunSettings& settings) {
+LaunchedServer launch_server(const BenchCase& c, const RunSettings& settings, std::uint16_t port) {
   LaunchOptions options;
   options.cpus = settings.server_cpus;
   options.max_fds = std::max(4096u, 2 * (c.connections + c.bad) + 256);
@@ -175,9 +174,16 @@ LaunchedServer launch(const BenchCase& c, const RunSettings& settings) {
     options.prefix = fill_in(fill_in(settings.server_prefix, "{case}", file), "{run}",
                              std::to_string(++runs[c.name()]));
   }
-  return c.server_command.empty() ? LaunchedServer::start(server_argv(c, settings), options)
+  std::vector<std::string> argv = server_argv(c, settings);
+  if (port != 0) {
+    options.port = port;
+    argv = with_args(std::move(argv), {"--port", std::to_string(port)});
+  }
+  return c.server_command.empty() ? LaunchedServer::start(argv, options)
                                   : LaunchedServer::start_command(c.server_command, options);
 }
+
+namespace {
 
 CaseResult run_messages(const BenchCase& c, const RunSettings& settings,
                         const LaunchedServer& server) {
@@ -361,7 +367,7 @@ CaseResult run_slo_capacity(const BenchCase& c, const RunSettings& settings,
 CaseResult run_case_once(const BenchCase& c, const RunSettings& settings) {
   CaseResult out;
   try {
-    LaunchedServer server = launch(c, settings);
+    LaunchedServer server = launch_server(c, settings);
     switch (c.scenario) {
       case Scenario::idle_scale:
         out = run_idle(c, server);
@@ -374,6 +380,9 @@ CaseResult run_case_once(const BenchCase& c, const RunSettings& settings) {
         break;
       case Scenario::hostile:
         out = run_hostile(c, settings, server);
+        break;
+      case Scenario::restart:
+        out = run_restart(c, settings, server);
         break;
       default:
         out = run_messages(c, settings, server);

@@ -9,6 +9,7 @@
 
 #include "bench_case.hpp"
 #include "latency_histogram.hpp"
+#include "launched_server.hpp"
 #include "load_config.hpp"
 #include "process_group_usage.hpp"
 
@@ -69,6 +70,12 @@ void add_latency_counters(CaseResult& out, const LatencyHistogram& h);
 LoadConfig load_config(const BenchCase& c, const RunSettings& settings, std::uint16_t port);
 /// Why a load run must not count ("" if it may).
 std::string load_failure(const LoadResult& r);
+
+/// Starts the server a case runs against, as run_case does: pinned, with
+/// its descriptors, under --server-prefix; on `port` when not 0 (a restart
+/// on the port its clients know).
+LaunchedServer launch_server(const BenchCase& c, const RunSettings& settings,
+                             std::uint16_t port = 0);
 
 /// The echo-server command line run_case uses for a case (the effective
 /// arguments, for the run's context).

@@ -14,9 +14,9 @@ namespace {
 const std::map<std::string, Scenario>& scenarios() {
   static const std::map<std::string, Scenario> by_name = [] {
     std::map<std::string, Scenario> names;
-    for (const Scenario s :
-         {Scenario::throughput, Scenario::latency, Scenario::slo_capacity, Scenario::cpu_work,
-          Scenario::blocking_work, Scenario::idle_scale, Scenario::churn, Scenario::hostile}) {
+    for (const Scenario s : {Scenario::throughput, Scenario::latency, Scenario::slo_capacity,
+                             Scenario::cpu_work, Scenario::blocking_work, Scenario::idle_scale,
+                             Scenario::churn, Scenario::hostile, Scenario::restart}) {
       names[scenario_name(s)] = s;
     }
     return names;
@@ -116,7 +116,8 @@ BenchCase parse_case(const std::string& spec, const std::vector<CustomServer>& c
   constexpr unsigned long kMany = 1'000'000;
   c.connections = static_cast<unsigned>(take("conns", 1, kMany));
   c.size = take("size", 1, 16UL << 20);
-  c.rate = c.scenario == Scenario::latency ? static_cast<double>(take("rate", 1, 100 * kMany)) : 0;
+  const bool has_rate = c.scenario == Scenario::latency || c.scenario == Scenario::restart;
+  c.rate = has_rate ? static_cast<double>(take("rate", 1, 100 * kMany)) : 0;
   if (c.scenario == Scenario::cpu_work)
     c.work_us = static_cast<unsigned>(take("work_us", 1, kMany));
   if (c.scenario == Scenario::slo_capacity) {

@@ -249,7 +249,7 @@ void LaunchedServer::find_wrapped_server() {
 }
 
 std::optional<int> LaunchedServer::stop(std::chrono::milliseconds grace) {
-  if (stopped_) return std::nullopt;
+  if (stopped_) return exit_status_;  // stopped before: the same answer
   stopped_ = true;
   // The server (the leader, or the process a wrapper forked): it stops its
   // own children, and a wrapper reports when it has exited.
@@ -282,6 +282,7 @@ std::optional<int> LaunchedServer::stop(std::chrono::milliseconds grace) {
     ::kill(pid_, SIGKILL);
   }
   if (!status) wait_for_exit(pid_, 5000ms);
+  exit_status_ = status;
   return status;
 }
 

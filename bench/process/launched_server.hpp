@@ -81,7 +81,7 @@ class LaunchedServer {
   /// `grace` passes in which none of them ended (ending thousands of
   /// processes takes the kernel a while; that is progress, not a hang).
   /// Returns the leader's exit status (128 + signal if killed), or nullopt
-  /// if it needed SIGKILL.
+  /// if it needed SIGKILL; called again, the same answer.
   std::optional<int> stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
 
   /// Waits up to `timeout` for the server to exit by itself; its exit status

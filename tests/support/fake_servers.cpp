@@ -107,6 +107,19 @@ void FakeTcpServer::serve(int fd, bool deaf, bool stalls) {
     }
     echoed += static_cast<std::uint64_t>(n);
     if (!write_all(fd, buffer.data(), static_cast<std::size_t>(n))) return;
+    if (behaviour_.reset_after_bytes > 0 && echoed >= behaviour_.reset_after_bytes) {
+      reset_connection(fd);
+      return;
+    }
+  }
+}
+
+void FakeTcpServer::reset_connection(int fd) {
+  const linger reset{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  std::lock_guard lock(mutex_);
+  for (UniqueFd& connection : connections_) {
+    if (connection.get() == fd) connection.reset();  // the close sends RST
   }
 }
 

@@ -36,6 +36,8 @@ struct FakeBehaviour {
   /// Take connections on slowly: wait this long before each accept (a server
   /// that forks or spawns per connection on a slow machine).
   std::chrono::milliseconds accept_every{0};
+  /// Reset each connection (RST) once it has echoed this many bytes.
+  std::uint64_t reset_after_bytes = 0;
 };
 
 /// TCP echo server, one thread per connection, with the given misbehaviour.
@@ -53,6 +55,7 @@ class FakeTcpServer {
  private:
   void accept_loop();
   void serve(int fd, bool deaf, bool stalls);
+  void reset_connection(int fd);  // closes it with SO_LINGER 0
 
   FakeBehaviour behaviour_;
   UniqueFd listener_;
