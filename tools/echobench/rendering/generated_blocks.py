@@ -20,7 +20,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Callable
 
-from echobench.rendering import chart_data, report
+from echobench.rendering import chart_data, hostile_tables, report
 from echobench.rendering.summary import summary_tables
 from echobench.results.asio_pairs import pair_table, read_pairs_csv
 from echobench.results.cases import group_cases
@@ -73,6 +73,15 @@ def tables(root: str, source: str) -> str:
     return re.sub(r"^### ", "#### ", summary_tables(rows), flags=re.M).rstrip()
 
 
+def _use_run_order(directory: str) -> None:
+    """Models in the run's own order (its latest.json's context), where the
+    results directory has one."""
+    context_path = os.path.join(directory, "latest.json")
+    if os.path.exists(context_path):
+        with open(context_path, encoding="utf-8") as handle:
+            chart_data.use_model_order(json.load(handle).get("context", {}))
+
+
 def model_costs(root: str, source: str) -> str:
     """Per model, what it costs the machine: threads and processes with the
     most connections of the throughput case, memory per idle connection,
@@ -100,16 +109,23 @@ def model_costs(root: str, source: str) -> str:
                                                                 "server_cpu_us_per_msg"), "{:,.1f}"),
                ("ramp-up s at most conns", median_of("throughput", "conns", "ramp_up_s"), "{:,.3f}")]
     columns = [c for c in columns if c[1]]
-    context_path = os.path.join(root, source, "latest.json")
-    if os.path.exists(context_path):  # the run's own order of models
-        with open(context_path, encoding="utf-8") as handle:
-            chart_data.use_model_order(json.load(handle).get("context", {}))
+    _use_run_order(os.path.join(root, source))
     models = chart_data.model_order({c.model for c in cases.values()} & set().union(*(c[1] for c in columns)))
     lines = ["| model | " + " | ".join(c[0] for c in columns) + " |", "|---|" + "---:|" * len(columns)]
     for model in models:
         cells = [fmt.format(values[model]) if model in values else "" for _, values, fmt in columns]
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def hostile(root: str, source: str) -> str:
+    """The hostile and restart tables (hostile_tables.py) of a results
+    directory's latest.csv, or of a results CSV named outright."""
+    path = os.path.join(root, source)
+    csv_path = path if path.endswith(".csv") else os.path.join(path, "latest.csv")
+    _use_run_order(os.path.dirname(csv_path))
+    rows = read_results(csv_path)
+    return "\n\n".join(t for t in (hostile_tables.hostile_tables(rows), hostile_tables.restart_table(rows)) if t)
 
 
 def asio_pairs(root: str, source: str) -> str:
@@ -128,7 +144,7 @@ def include(root: str, source: str) -> str:
 
 KINDS: dict[str, Callable[[str, str], str]] = {
     "decision-table": decision_table, "verdicts": verdicts, "method": method, "tables": tables,
-    "model-costs": model_costs, "include": include,
+    "model-costs": model_costs, "include": include, "hostile": hostile,
     "asio-pairs": asio_pairs,
 }
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from echobench.rendering import summary
+from echobench.rendering import hostile_tables, summary
 from echobench.rendering.claims import MIN_REPETITIONS
 from echobench.results import cases
 from echobench.cli import output_file
@@ -216,6 +216,14 @@ def write_report(rows: list[dict[str, Any]], charts: list[str], out_dir: str, so
             lines.append(f"![{name[:-4].replace('_', ' ')}]({name})")
             lines.append("")
     lines += ["## Tables", "", summary.summary_tables(rows, float(context.get("client_bound_at", CLIENT_BOUND_AT)))]
+    hostile, restart = hostile_tables.hostile_tables(rows), hostile_tables.restart_table(rows)
+    if hostile:
+        lines += ["", "### Clients that misbehave", "",
+                  "The good load (closed loop) measured alone and then beside the bad clients on one server; "
+                  "ratios are to itself alone. `MODEL+defended` runs with `--idle-timeout` and "
+                  "`--write-timeout`, measured once the server has closed the bad clients it will.", "", hostile]
+    if restart:
+        lines += ["", "### Restarts", "", restart]
     path = os.path.join(out_dir, "README.md")
     with output_file(path) as out:
         out.write("\n".join(lines).rstrip() + "\n")
