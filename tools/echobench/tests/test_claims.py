@@ -232,6 +232,42 @@ class ClaimRule(unittest.TestCase):
         self.assertEqual(claim["leader"], "a")
 
 
+class HostileQuestions(unittest.TestCase):
+    """Keeps serving good clients? Decided on good_served, whatever the load
+    generator's CPU; the ratios beside it decide nothing; a MODEL+defended
+    entrant is not a contender."""
+
+    @staticmethod
+    def hostile_rows(served: dict[str, list[float]], kind: str = "idle", util: float = 0.99):
+        rows = rows_for("hostile", "good_served", served, util=util, kind=kind, bad=1000)
+        for row in rows:
+            row["name"] += f"/kind:{kind}/bad:1000"
+            row["throughput_ratio"] = 0.5 if row["model"] == "a" else 1.0  # would rank b first
+        return rows
+
+    def test_a_model_that_stops_serving_is_beaten_and_the_others_are_equivalent(self):
+        rows = self.hostile_rows({"a": [1, 1, 1, 1, 1], "b": [1, 1, 1, 1, 1], "stops": [0, 0, 0, 0, 0],
+                                  "a+defended": [1, 1, 1, 1, 1]})
+        claim = claim_of(rows, "hostile-idle")
+        self.assertEqual(claim["metric_ranked"], "good_served")
+        self.assertEqual(claim["verdict"], "equivalent")
+        self.assertEqual(sorted(claim["equivalent"]), ["a", "b"])
+        self.assertEqual(claim["beaten"], ["stops"])
+        self.assertNotIn("a+defended", claim["medians"])
+        self.assertNotIn("client_bound", claim, "a ratio to itself is not limited by the client")
+
+    def test_one_good_client_of_sixteen_left_unanswered_is_behind(self):
+        rows = self.hostile_rows({"all": [1, 1, 1, 1, 1], "most": [15 / 16] * 5}, kind="non-reader")
+        claim = claim_of(rows, "hostile-non-reader")
+        self.assertEqual(claim["verdict"], "winner")
+        self.assertEqual(claim["winner"], "all")
+
+    def test_case_names_carry_the_kind_and_the_number_of_bad_clients(self):
+        from echobench.results.gbench import parse_case_name
+        fields = parse_case_name("hostile/tcp/io-uring+defended/conns:16/size:64/kind:non-reader/bad:1000")
+        self.assertEqual((fields["model"], fields["kind"], fields["bad"]), ("io-uring+defended", "non-reader", 1000))
+
+
 class ClaimsFile(unittest.TestCase):
     def test_written_claims_match_the_schema_and_reject_nan(self):
         rows = rows_for("churn", "msgs_per_s", {"a": [120, 121, 119, 122, 120], "b": [100, 101, 99, 100, 102]})
