@@ -154,12 +154,17 @@ def decision_table(claims: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+ORDER_WORDS = {"random": "in random interleaved order",
+               "rotated": "in rotated rounds (each round measures every case once, side by side)"}
+
+
 def method_lines(context: dict[str, Any]) -> list[str]:
     lines = [f"Server CPUs `{context.get('server_cpus', '?')}`, load-generator CPUs "
              f"`{context.get('client_cpus', '?')}` (pinning: {context.get('pinning', '?')}); "
              f"{context.get('server_threads', '?')} thread(s) for every model with a thread knob, "
              f"{context.get('client_threads', '?')} load thread(s); {context.get('repetitions', '?')} repetitions "
-             f"per case in random interleaved order; SLO p99 ≤ {context.get('slo_p99_us', '?')} µs; "
+             f"per case {ORDER_WORDS.get(context.get('order', 'random'), 'in random interleaved order')}; "
+             f"SLO p99 ≤ {context.get('slo_p99_us', '?')} µs; "
              f"client-bound at {float(context.get('client_bound_at', CLIENT_BOUND_AT)):.0%} of the load generator's CPUs.", "",
              "Each model's effective arguments:", ""]
     for key in sorted(k for k in context if k.startswith("server_args:")):
