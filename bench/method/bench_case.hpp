@@ -62,8 +62,10 @@ struct BenchCase {
   [[nodiscard]] std::string name() const;
 };
 
-/// --idle-timeout and --write-timeout of a MODEL+defended entrant, seconds.
-inline constexpr unsigned kDefendedTimeoutS = 1;
+/// --idle-timeout and --write-timeout of a MODEL+defended entrant, seconds:
+/// above the trickle's one byte a second, so a trickle stays what it is, a
+/// client no idle timeout catches.
+inline constexpr unsigned kDefendedTimeoutS = 2;
 
 struct CustomServer {
   std::string name;

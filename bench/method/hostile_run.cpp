@@ -32,10 +32,11 @@ void wait_until_taken(std::uint16_t port) {
 }
 
 // MODEL+defended: waits until the server has closed every hostile
-// connection, or three timeouts and 2 s have passed (a trickle, for one, is
-// never idle long enough), so the load measures what the defence restored.
+// connection, or two timeouts and 1 s have passed (a server scans at most a
+// quarter of a timeout late; a trickle is never idle long enough), so the
+// load measures what the defence restored.
 void wait_for_the_defence(const HostileClients& hostile) {
-  const auto limit = Clock::now() + std::chrono::seconds(3 * kDefendedTimeoutS) + 2s;
+  const auto limit = Clock::now() + std::chrono::seconds(2 * kDefendedTimeoutS) + 1s;
   while (Clock::now() < limit) {
     const HostileCounts counts = hostile.counts();
     if (counts.closed >= counts.attached) return;

@@ -54,19 +54,26 @@ def hostile_tables(rows: list[dict[str, Any]]) -> str:
                 "| model | good clients served | throughput × alone | p99 × alone | threads / processes "
                 "attached | PSS MiB alone → attached | bad clients closed |",
                 "|---|---:|---:|---:|---:|---:|---:|"]
+        bound = False
         for model in _entrants(set(chosen)):
             mine = [r for r in rows if r["model"] == model and r["kind"] == kind]
+            mark = " ‡" if chosen[model].client_bound() else ""
+            bound = bound or bool(mark)
             served, closed = _median(mine, "good_served"), _median(mine, "hostile_closed")
             attached = _median(mine, "hostile_attached")
             threads, processes = _median(mine, "server_threads"), _median(mine, "server_processes")
             alone, held = _median(mine, "baseline_server_pss_mib"), _median(mine, "server_pss_mib")
             cells = [f"{served:.0%}" if served is not None else "",
-                     _with_interval(chosen[model], "throughput_ratio"),
+                     _with_interval(chosen[model], "throughput_ratio") + mark,
                      _with_interval(chosen[model], "p99_ratio"),
                      f"{threads:,.0f} / {processes:,.0f}" if threads is not None and processes is not None else "",
                      f"{alone:,.1f} → {held:,.1f}" if alone is not None and held is not None else "",
                      f"{closed:,.0f} of {attached:,.0f}" if closed is not None and attached else ""]
             out.append(f"| {model} | " + " | ".join(cells) + " |")
+        if bound:
+            out += ["", "‡ client-bound: the load generator's CPUs were busy (at least 90%) with the bad clients "
+                    "attached, so the good load got what the client could ask for; a flood's thread shares "
+                    "those CPUs, so there part of the drop is the client's, not the server's."]
         out.append("")
     return "\n".join(out).strip()
 
