@@ -473,7 +473,7 @@ int run_bench(int argc, char** argv) {
     if (local_only != cases.end()) {
       std::cerr << "echo-bench: --remote runs the message cases; left out: "
                 << std::distance(local_only, cases.end())
-                << " idle-scale, churn and slo-capacity cases\n";
+                << " idle-scale, churn, slo-capacity, hostile and restart cases\n";
     }
     cases.erase(local_only, cases.end());
   }

@@ -72,8 +72,9 @@ def hostile_tables(rows: list[dict[str, Any]]) -> str:
             out.append(f"| {model} | " + " | ".join(cells) + " |")
         if bound:
             out += ["", "‡ client-bound: the load generator's CPUs were busy (at least 90%) with the bad clients "
-                    "attached, so the good load got what the client could ask for; a flood's thread shares "
-                    "those CPUs, so there part of the drop is the client's, not the server's."]
+                    "attached, so the good load got what the client could ask for" +
+                    ("; the flood's thread shares those CPUs, so part of the drop is the client's, not the "
+                     "server's." if kind == "flood" else ".")]
         out.append("")
     return "\n".join(out).strip()
 
