@@ -339,9 +339,10 @@ TEST_F(HostileCase, AThreadPerClientKeepsServingAndCountsItsThreads) {
   EXPECT_DOUBLE_EQ(c.at("throughput_ratio"), c.at("msgs_per_s") / c.at("baseline_msgs_per_s"));
   EXPECT_EQ(c.at("hostile_attached"), 50);
   EXPECT_EQ(c.at("hostile_closed"), 0);
-  // Ground truth from the server itself: a thread for each idle client and good connection.
-  EXPECT_GE(c.at("server_threads"), 1 + 50 + 4);
-  EXPECT_EQ(c.at("baseline_server_threads"), 1);
+  // Ground truth from the server itself: a thread for each idle client on
+  // top of what it had alone (a sanitizer adds a thread of its own, and the
+  // load alone may leave a thread or two not yet joined).
+  EXPECT_GE(c.at("server_threads") - c.at("baseline_server_threads"), 50);
 }
 
 // The restart scenario end to end: SIGTERM halfway through the window, a
