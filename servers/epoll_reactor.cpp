@@ -96,13 +96,7 @@ class EventLoop {
       const int n = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, timeout);
       if (!accepting_ && std::chrono::steady_clock::now() >= resume_accept_ && !limit_.reached())
         watch_listener();
-      if (timed) {
-        now_ms_ = coarse_now_ms();
-        if (now_ms_ >= next_scan_ms) {
-          close_expired();
-          next_scan_ms = now_ms_ + scan_period;
-        }
-      }
+      if (timed) now_ms_ = coarse_now_ms();
       for (int i = 0; i < n; ++i) {
         void* tag = events[i].data.ptr;
         if (tag == &shutdown_tag_) return;
@@ -123,6 +117,12 @@ class EventLoop {
         } else {
           serve(*static_cast<Connection*>(tag));
         }
+      }
+      // After this wait's events, never before: a connection closed here
+      // may have an event in `events`, which would then point at freed memory.
+      if (timed && now_ms_ >= next_scan_ms) {
+        close_expired();
+        next_scan_ms = now_ms_ + scan_period;
       }
     }
   }

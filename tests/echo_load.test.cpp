@@ -125,7 +125,7 @@ TEST(EchoLoad, ServerThatClosesMidRunIsCountedAndTheRunEndsOnTime) {
 class Reconnect : public ::testing::TestWithParam<double> {};  // the rate; 0: closed loop
 
 TEST_P(Reconnect, ReconnectsAfterEveryResetAndChargesTheGapsToLatency) {
-  FakeTcpServer server({.reset_after_bytes = 100 * 64});
+  FakeTcpServer server({.reset_after_bytes = std::uint64_t{100} * 64});
   LoadConfig config = config_for(server.port());
   config.connections = 2;
   config.rate = GetParam();
@@ -134,7 +134,7 @@ TEST_P(Reconnect, ReconnectsAfterEveryResetAndChargesTheGapsToLatency) {
   ASSERT_TRUE(result.ok()) << failure_reasons(result).front();
   ASSERT_GT(result.totals.reconnects, 0u);
   // 100 echoes per connection between resets, whatever the machine's speed.
-  EXPECT_GE(result.totals.messages + 2 * 100, result.totals.reconnects * 100);
+  EXPECT_GE(result.totals.messages + 2 * 100, result.totals.reconnects * std::uint64_t{100});
   EXPECT_EQ(result.totals.mismatches, 0u);
   EXPECT_EQ(result.totals.errors.total(), 0u) << "a reconnected loss is not an error";
   ASSERT_GT(result.totals.disconnected_ns, 0);
@@ -146,7 +146,7 @@ TEST_P(Reconnect, ReconnectsAfterEveryResetAndChargesTheGapsToLatency) {
 INSTANTIATE_TEST_SUITE_P(ClosedAndOpenLoop, Reconnect, ::testing::Values(0.0, 2000.0));
 
 TEST(EchoLoad, WithoutReconnectAResetIsStillAnError) {
-  FakeTcpServer server({.reset_after_bytes = 100 * 64});
+  FakeTcpServer server({.reset_after_bytes = std::uint64_t{100} * 64});
   const LoadResult result = run_load(config_for(server.port()));
   EXPECT_FALSE(result.ok());
   EXPECT_EQ(result.totals.reconnects, 0u);

@@ -72,7 +72,7 @@ unsigned finish_connects(std::vector<UniqueFd>& sockets, std::chrono::millisecon
 
 // Sends up to kNonReaderBytes, as much as the buffers take without waiting.
 void send_and_stop_reading(int fd) {
-  static const std::string block(64 * 1024, 'h');
+  static const std::string block(std::size_t{64} * 1024, 'h');
   for (std::size_t sent = 0; sent < kNonReaderBytes;) {
     const ssize_t n = ::send(fd, block.data(), block.size(), MSG_NOSIGNAL);
     if (n <= 0) return;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "log.hpp"
 
@@ -12,7 +13,7 @@ namespace echo {
 namespace {
 
 std::chrono::milliseconds from_seconds(double seconds) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0 + 0.5));
+  return std::chrono::milliseconds(std::llround(seconds * 1000.0));
 }
 
 void set_timeout(int fd, int option, std::chrono::milliseconds timeout) {
