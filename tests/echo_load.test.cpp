@@ -134,7 +134,9 @@ TEST_P(Reconnect, ReconnectsAfterEveryResetAndChargesTheGapsToLatency) {
   ASSERT_TRUE(result.ok()) << failure_reasons(result).front();
   ASSERT_GT(result.totals.reconnects, 0u);
   // 100 echoes per connection between resets, whatever the machine's speed.
-  EXPECT_GE(result.totals.messages + 2 * 100, result.totals.reconnects * std::uint64_t{100});
+  constexpr std::uint64_t kEchoesPerConnection = 100;
+  EXPECT_GE(result.totals.messages + 2 * kEchoesPerConnection,
+            result.totals.reconnects * kEchoesPerConnection);
   EXPECT_EQ(result.totals.mismatches, 0u);
   EXPECT_EQ(result.totals.errors.total(), 0u) << "a reconnected loss is not an error";
   ASSERT_GT(result.totals.disconnected_ns, 0);
