@@ -219,8 +219,10 @@ class TcpLoadWorker final : public LoadWorker {
   // vanish from the histogram.
   void drain(std::vector<epoll_event>& events, std::int64_t deadline) {
     for (std::int64_t now = now_ns(); now < deadline; now = now_ns()) {
+      // A connection lost for good has nothing more to answer; one that
+      // --reconnect is opening again still has.
       const bool all_answered = std::all_of(streams_.begin(), streams_.end(), [](const auto& s) {
-        return !s.fd || s.recv_seq >= s.allowed;
+        return (!s.fd && s.lost_ns == 0) || s.recv_seq >= s.allowed;
       });
       if (all_answered) return;
       const std::int64_t wait = std::min(deadline, reconnect_due(now)) - now;
