@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -42,9 +44,9 @@ std::optional<double> seconds_until_closed_by_server(int fd, std::chrono::millis
   return std::nullopt;
 }
 
-/// A client that sends and never reads, with a small receive buffer so the
-/// server's echo backs up at once. Sends until its own buffer is full too.
-UniqueFd stalled_non_reader(std::uint16_t port) {
+/// A client that will send and never read, with a small receive buffer so
+/// the server's echo backs up at once. Connected, not yet sending.
+UniqueFd non_reader(std::uint16_t port) {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   const int small = 4096;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
@@ -55,15 +57,19 @@ UniqueFd stalled_non_reader(std::uint16_t port) {
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
     return {};
   set_nonblocking(fd.get());
-  const std::string block(64 << 10, 'x');
-  // Until nothing more goes out for a while: the server has stopped reading.
-  for (auto last_progress = Clock::now(); Clock::now() - last_progress < 300ms;) {
-    if (::send(fd.get(), block.data(), block.size(), MSG_NOSIGNAL) > 0)
-      last_progress = Clock::now();
-    else
-      std::this_thread::sleep_for(5ms);
-  }
   return fd;
+}
+
+/// Sends on `fd` whenever it can take more, never reading, until `done` or
+/// the connection fails: however slowly the server gets to run, it ends up
+/// blocked writing an echo nobody reads (no guess of when that happens).
+void keep_sending(int fd, const std::atomic<bool>& done) {
+  const std::string block(64 << 10, 'x');
+  while (!done.load()) {
+    if (::send(fd, block.data(), block.size(), MSG_NOSIGNAL) > 0) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return;
+    std::this_thread::sleep_for(5ms);
+  }
 }
 
 class Defence : public ::testing::TestWithParam<std::string> {
@@ -97,12 +103,13 @@ TEST_P(Defence, IdleConnectionIsClosedAfterTheIdleTimeout) {
 TEST_P(Defence, NonReaderIsClosedAfterTheWriteTimeoutWhileOthersAreServed) {
   ServerProcess& server = start({"--write-timeout", "1"});
   const auto flood_start = Clock::now();
-  UniqueFd non_reader = stalled_non_reader(server.port());
-  ASSERT_TRUE(non_reader) << "could not connect";
+  UniqueFd stalled = non_reader(server.port());
+  ASSERT_TRUE(stalled) << "could not connect";
+  std::atomic<bool> done{false};
+  std::thread flooder(keep_sending, stalled.get(), std::cref(done));
 
   // A good client exchanges messages the whole time, on concurrent models;
   // iterative serves one client at a time, and is asked to serve it after.
-  std::atomic<bool> done{false};
   std::atomic<int> echoes{0}, wrong{0};
   std::thread good;
   if (model().concurrent) {
@@ -114,9 +121,10 @@ TEST_P(Defence, NonReaderIsClosedAfterTheWriteTimeoutWhileOthersAreServed) {
       }
     });
   }
-  const auto closed = seconds_until_closed_by_server(non_reader.get(), 30s);
+  const auto closed = seconds_until_closed_by_server(stalled.get(), 30s);
   const double since_flood = std::chrono::duration<double>(Clock::now() - flood_start).count();
   done = true;
+  flooder.join();
   if (good.joinable()) good.join();
   ASSERT_TRUE(closed.has_value()) << "a client that never reads outlived --write-timeout 1";
   EXPECT_GE(since_flood, 0.9) << "closed before its echo could have waited 1 s";

@@ -122,15 +122,15 @@ ParsedOptions parse_server_options(int argc, const char* const* argv,
                      names_at_limit(models, AtConnectionLimit::refuses) + " refuse the option")
       ->check(kDecimal)
       ->check(CLI::Range(1, 1000000));
-  app.add_option("--idle-timeout", config.idle_timeout_s,
-                 "Close a connection that has sent nothing for this many seconds (default: never)")
-      ->check(kDecimal)
-      ->check(CLI::Range(0.001, 86400.0));
-  app.add_option("--write-timeout", config.write_timeout_s,
-                 "Close a connection whose echo its client has not read for this many seconds "
-                 "(default: never)")
-      ->check(kDecimal)
-      ->check(CLI::Range(0.001, 86400.0));
+  const auto add_timeout = [&app](const char* name, double& seconds, const char* closes) {
+    app.add_option(
+           name, seconds,
+           std::string("Close a connection ") + closes + " for this many seconds (default: never)")
+        ->check(kDecimal)
+        ->check(CLI::Range(0.001, 86400.0));
+  };
+  add_timeout("--idle-timeout", config.idle_timeout_s, "that has sent nothing");
+  add_timeout("--write-timeout", config.write_timeout_s, "whose echo its client has not read");
   app.add_flag("-u,--udp", config.udp, "Serve UDP datagrams instead of TCP connections");
   app.add_option("--udp-batch", config.udp_batch,
                  "epoll-reactor: datagrams per recvmmsg()/sendmmsg(); io-uring: receives in "
