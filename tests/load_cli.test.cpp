@@ -1,15 +1,22 @@
 // echo-load's command-line contract (docs/cli.md): output formats with the
 // fixed field names, the .hgrm file, and exit statuses.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
+#include "child_process.hpp"
 #include "echo/socket_ops.hpp"
+#include "echo/unique_fd.hpp"
 #include "support/fake_servers.hpp"
 #include "support/server_process.hpp"
 
@@ -24,6 +31,46 @@ CommandResult run_load(std::vector<std::string> args,
                        const std::optional<std::string>& input = std::nullopt) {
   args.insert(args.begin(), echo_load_path());
   return run_command(args, 60s, input);
+}
+
+double wall_clock_s() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Runs echo-load with a pipe for standard input and writes `answer()` to it
+// once the "ready " line appears on standard error (--start-on-input's
+// handshake, as a load host's agent would answer it).
+CommandResult run_load_answering_ready(std::vector<std::string> args,
+                                       const std::function<std::string()>& answer) {
+  args.insert(args.begin(), echo_load_path());
+  const bench::CapturedOutput out;
+  const bench::CapturedOutput err;
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  UniqueFd read_end(pipe_fds[0]);
+  UniqueFd write_end(pipe_fds[1]);
+  bench::SpawnOptions options;
+  options.new_process_group = false;
+  options.stdin_fd = read_end.get();
+  const pid_t pid = bench::spawn_process(args, out.fd(), err.fd(), options);
+  read_end.reset();
+  const auto give_up = std::chrono::steady_clock::now() + 20s;  // a hang, not a speed
+  std::optional<int> code;                                      // set if it ends before it is ready
+  while (!code && err.text().find("ready ") == std::string::npos &&
+         std::chrono::steady_clock::now() < give_up) {
+    code = bench::wait_for_exit(pid, 5ms);
+  }
+  if (!code) {
+    const std::string line = answer() + "\n";
+    (void)!::write(write_end.get(), line.data(), line.size());
+    write_end.reset();
+    code = bench::wait_for_exit(pid, 60s);
+  }
+  if (!code) {
+    ::kill(pid, SIGKILL);
+    code = bench::wait_for_exit(pid, 5s);
+  }
+  return CommandResult{code.value_or(-1), out.text(), err.text()};
 }
 
 TEST(EchoLoadCli, JsonCarriesTheContractFields) {
@@ -269,11 +316,19 @@ TEST(EchoLoadCli, StartOnInputWaitsForTheStartTimeAfterTheRampUp) {
   EXPECT_GT(json.at("start_late_s").get<double>(), 1e8);
   EXPECT_EQ(good.exit_code, 1);
   EXPECT_NE(good.err.find("after its start time"), std::string::npos) << good.err;
-  const double now = static_cast<double>(std::time(nullptr));
-  const CommandResult on_time = run_load({"--port", std::to_string(server.port()), "-d", "0.2",
-                                          "--start-on-input", "--format", "json"},
-                                         std::to_string(now + 1) + "\n");
+  // On time: the start time is written only once the ready line is out, half
+  // a second ahead, so no guess of how long echo-load takes to get ready.
+  constexpr double kAheadS = 0.5;
+  double written_at = 0;
+  const CommandResult on_time =
+      run_load_answering_ready({"--port", std::to_string(server.port()), "-d", "0.2",
+                                "--start-on-input", "--format", "json"},
+                               [&] {
+                                 written_at = wall_clock_s();
+                                 return std::to_string(written_at + kAheadS);
+                               });
   EXPECT_EQ(on_time.exit_code, 0) << on_time.err;
+  EXPECT_GE(wall_clock_s() - written_at, kAheadS) << "echo-load did not wait for its start time";
 }
 
 TEST(EchoLoadCli, VersionExitsZero) {
