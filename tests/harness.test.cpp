@@ -74,11 +74,16 @@ class ServerCpu : public ::testing::TestWithParam<bool> {  // true: the cgroup
     return burner;
   }
 
-  // The cgroup within 2% (and 1 ms: the stand-in's last words are written
-  // after it read its clock); /proc within two clock ticks (a reaped child's
-  // time comes in ticks) plus 5%.
-  void expect_matches_own_figure(double sampled_s, double own_s) const {
-    const double tolerance = GetParam() ? 0.001 + 0.02 * own_s : 0.02 + 0.05 * own_s;
+  // The cgroup within 2%, plus 1 ms and 0.2 ms per process: each process
+  // does a little after it read its clock (its last words, the wait), and on
+  // a contended machine that little is what interrupts land on; the slowed
+  // machine once put 50 small children 12 ms off their own 0.525 s. /proc
+  // within two clock ticks (a reaped child's time comes in ticks) plus 5%.
+  // Either is far closer than what the tests guard against: tick rounding
+  // that loses every child's 4 ms, or threads' time lost with the threads.
+  void expect_matches_own_figure(double sampled_s, double own_s, unsigned processes) const {
+    const double tolerance =
+        GetParam() ? 0.001 + 0.0002 * processes + 0.02 * own_s : 0.02 + 0.05 * own_s;
     EXPECT_NEAR(sampled_s, own_s, tolerance) << "own figure " << own_s << " s";
   }
 };
@@ -89,7 +94,7 @@ TEST_P(ServerCpu, CountsLiveAndReapedChildrenAsTheyCountedThemselves) {
   EXPECT_EQ(usage.processes, 2u);  // the parent and live child B
   const double own_s = burner_own_cpu_s(burner);
   EXPECT_GE(own_s, 0.8);  // 300 + 300 + 200 ms burnt, at least
-  expect_matches_own_figure(usage.cpu_s, own_s);
+  expect_matches_own_figure(usage.cpu_s, own_s, usage.processes);
   EXPECT_EQ(burner.stop(), 0);
 }
 
@@ -101,7 +106,7 @@ TEST_P(ServerCpu, CountsManySmallChildrenThatEachRanLessThanATick) {
   // report about zero.
   const double own_s = burner_own_cpu_s(burner);
   EXPECT_GE(own_s, 0.2);
-  expect_matches_own_figure(usage.cpu_s, own_s);
+  expect_matches_own_figure(usage.cpu_s, own_s, usage.processes);
   EXPECT_EQ(burner.stop(), 0);
 }
 
@@ -111,7 +116,7 @@ TEST_P(ServerCpu, CountsThreadsThatHaveExited) {
   EXPECT_EQ(usage.threads, 2u);  // the main thread and the one that stays
   const double own_s = burner_own_cpu_s(burner);
   EXPECT_GE(own_s, 0.5);  // 5 x 100 ms, 4 of them in threads that are gone
-  expect_matches_own_figure(usage.cpu_s, own_s);
+  expect_matches_own_figure(usage.cpu_s, own_s, usage.processes);
   EXPECT_EQ(burner.stop(), 0);
 }
 
