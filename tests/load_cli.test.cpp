@@ -1,9 +1,9 @@
 // echo-load's command-line contract (docs/cli.md): output formats with the
 // fixed field names, the .hgrm file, and exit statuses.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -37,32 +37,37 @@ double wall_clock_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Runs echo-load with a pipe for standard input and writes `answer()` to it
+// Runs echo-load with a socket for standard input and writes `answer()` to it
 // once the "ready " line appears on standard error (--start-on-input's
-// handshake, as a load host's agent would answer it).
+// handshake, as a load host's agent would answer it). A socket, not a pipe:
+// MSG_NOSIGNAL keeps a child that died early from SIGPIPE-ing the test.
 CommandResult run_load_answering_ready(std::vector<std::string> args,
                                        const std::function<std::string()>& answer) {
   args.insert(args.begin(), echo_load_path());
   const bench::CapturedOutput out;
   const bench::CapturedOutput err;
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  UniqueFd read_end(pipe_fds[0]);
-  UniqueFd write_end(pipe_fds[1]);
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
+    throw std::runtime_error("socketpair failed");
+  }
+  UniqueFd read_end(ends[0]);
+  UniqueFd write_end(ends[1]);
   bench::SpawnOptions options;
   options.new_process_group = false;
   options.stdin_fd = read_end.get();
   const pid_t pid = bench::spawn_process(args, out.fd(), err.fd(), options);
   read_end.reset();
-  const auto give_up = std::chrono::steady_clock::now() + 20s;  // a hang, not a speed
-  std::optional<int> code;                                      // set if it ends before it is ready
+  // 20 s catches a hang; the loop ends when the line is there. `code` is set
+  // if echo-load ends before it is ready.
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  std::optional<int> code;
   while (!code && err.text().find("ready ") == std::string::npos &&
          std::chrono::steady_clock::now() < give_up) {
     code = bench::wait_for_exit(pid, 5ms);
   }
   if (!code) {
     const std::string line = answer() + "\n";
-    (void)!::write(write_end.get(), line.data(), line.size());
+    (void)!::send(write_end.get(), line.data(), line.size(), MSG_NOSIGNAL);
     write_end.reset();
     code = bench::wait_for_exit(pid, 60s);
   }
