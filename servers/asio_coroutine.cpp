@@ -191,9 +191,8 @@ awaitable<void> accept_connections(tcp::acceptor acceptor, std::vector<asio::io_
       continue;
     }
     if (error == asio::error::operation_aborted) co_return;
-    if (error) continue;                    // the connection died in the backlog
-    if (shared.limit->reached()) continue;  // at --max-connections: closed at once
-    shared.limit->opened();
+    if (error) continue;                      // the connection died in the backlog
+    if (!shared.limit->try_open()) continue;  // at --max-connections: closed at once
     socket.set_option(tcp::no_delay(true), error);
     // The executor is read before the socket moves into the coroutine: the
     // order in which a call's arguments are evaluated is unspecified.

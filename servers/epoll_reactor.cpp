@@ -107,12 +107,15 @@ class EventLoop {
                ++turn) {
           }
         } else if (tag == &listener_tag_) {
-          if (limit_.reached()) {
+          // The place is taken before the accept, so loops that race for
+          // the last one cannot both pass --max-connections.
+          if (!limit_.try_open()) {
             stop_watching_listener(std::chrono::milliseconds(0));
-          } else if (!accept_one()) {
+          } else if (const Accepted got = accept_one(); got != Accepted::kept) {
+            limit_.closed();  // the place taken went unused
             // Out of descriptors: stop watching the listener for a while, or
             // level-triggered epoll would report it again at once.
-            stop_watching_listener(kAcceptBackoff);
+            if (got == Accepted::out_of_fds) stop_watching_listener(kAcceptBackoff);
           }
         } else {
           serve(*static_cast<Connection*>(tag));
@@ -162,16 +165,17 @@ class EventLoop {
     }
   }
 
+  enum class Accepted { kept, none, out_of_fds };
+
   // One connection per wake-up, so that with several loops the kernel's
   // exclusive wake-ups spread a burst of connections over all of them.
-  // Returns false when out of descriptors.
-  bool accept_one() {
+  Accepted accept_one() {
     AcceptResult result = accept_connection(listener_, /*nonblocking=*/true);
     if (result.status == AcceptStatus::out_of_fds) {
       log_accept_backoff();
-      return false;
+      return Accepted::out_of_fds;
     }
-    if (result.status != AcceptStatus::accepted) return true;  // another loop took it
+    if (result.status != AcceptStatus::accepted) return Accepted::none;  // another loop took it
     auto connection = std::make_unique<Connection>();
     connection->socket = std::move(result.fd);
     Connection* raw = connection.get();
@@ -180,12 +184,11 @@ class EventLoop {
     event.data.ptr = raw;
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, raw->socket.get(), &event) != 0) {
       log_warning("epoll_ctl failed, closing a new connection");
-      return true;
+      return Accepted::none;
     }
     raw->liveness.received(now_ms_);
     connections_.emplace(raw, std::move(connection));
-    limit_.opened();
-    return true;
+    return Accepted::kept;
   }
 
   // By state, not by event bits: a connection with output pending waits for

@@ -171,11 +171,10 @@ class Loop {
       auto c = std::make_unique<Connection>();
       c->socket = UniqueFd(result);
       set_nodelay(result);
-      if (stopping_) return;         // accepted while the cancel was on its way: close it
-      if (limit_.reached()) return;  // at --max-connections: closed at once
+      if (stopping_) return;           // accepted while the cancel was on its way: close it
+      if (!limit_.try_open()) return;  // at --max-connections: closed at once
       receive(*c);
       connections_.emplace(c.get(), std::move(c));
-      limit_.opened();
     }
     if ((flags & IORING_CQE_F_MORE) != 0 || stopping_) return;
     // The multishot accept ended. Out of descriptors: pause, as every model does.

@@ -64,6 +64,14 @@ bool Liveness::expired(std::int64_t now_ms, const Defences& defences) const {
          now_ms - received_ms_.load(std::memory_order_relaxed) >= defences.idle.count();
 }
 
+bool ConnectionLimit::try_open() {
+  unsigned live = live_.load(std::memory_order_relaxed);
+  do {
+    if (reached(live)) return false;
+  } while (!live_.compare_exchange_weak(live, live + 1, std::memory_order_relaxed));
+  return true;
+}
+
 bool ConnectionLimit::reached(std::size_t live) {
   if (max_ == 0 || live < max_) return false;
   if (!logged_.exchange(true, std::memory_order_relaxed)) {

@@ -12,8 +12,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "server.hpp"
 
@@ -88,6 +90,10 @@ class ConnectionLimit {
   [[nodiscard]] bool reached() { return reached(live_.load(std::memory_order_relaxed)); }
   /// The same for a model that counts its connections itself (its children).
   [[nodiscard]] bool reached(std::size_t live);
+  /// Counts one more connection unless the limit is reached (then false,
+  /// and reached()'s log line). One step, so threads that accept at once
+  /// (several event loops or rings) cannot together pass the limit.
+  [[nodiscard]] bool try_open();
   void opened() { live_.fetch_add(1, std::memory_order_relaxed); }
   void closed() { live_.fetch_sub(1, std::memory_order_relaxed); }
 
