@@ -44,9 +44,9 @@ void wait_for_the_defence(const HostileClients& hostile) {
   }
 }
 
-// The fraction of the load's connections that were answered throughout.
+// The fraction of the load's connections that were answered throughout:
+// those that opened and neither waited past the ramp-up nor stalled.
 double served_fraction(const LoadResult& r) {
-  if (load_failure(r).empty()) return 1.0;
   const double answered = static_cast<double>(r.totals.connected) - r.totals.ramp_up_waiting -
                           r.totals.stalled_connections;
   return std::clamp(answered / std::max(1u, r.config.connections), 0.0, 1.0);
@@ -85,7 +85,14 @@ CaseResult run_hostile(const BenchCase& c, const RunSettings& settings,
     out.error = std::to_string(r.totals.mismatches) + " echoes differed";
     return out;
   }
+  // A good client the server stopped answering is the result; a load that
+  // failed any other way (errors, resets, unanswered messages on clients
+  // that kept being answered) is a broken run, never a clean number.
   const double served = served_fraction(r);
+  if (std::string why = load_failure(r); served == 1.0 && !why.empty()) {
+    out.error = "the load with hostile clients attached: " + why;
+    return out;
+  }
   out.counters["good_served"] = served;
   out.counters["baseline_msgs_per_s"] = alone.msgs_per_s();
   out.counters["baseline_p99_us"] =

@@ -1,5 +1,6 @@
 #include "restart_run.hpp"
 
+#include <exception>
 #include <future>
 #include <optional>
 #include <thread>
@@ -19,8 +20,13 @@ CaseResult run_restart(const BenchCase& c, const RunSettings& settings, Launched
   hooks.on_measure_start = [&measuring] { measuring.set_value(); };
   std::future<void> measure_started = measuring.get_future();
   LoadResult r;
+  std::exception_ptr load_error;  // rethrown here once the thread is joined
   std::thread load([&] {
-    r = run_load(config, nullptr, hooks);
+    try {
+      r = run_load(config, nullptr, hooks);
+    } catch (...) {
+      load_error = std::current_exception();
+    }
     if (measure_started.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
       measuring.set_value();  // the load ended before its window (a failed ramp-up)
   });
@@ -51,6 +57,7 @@ CaseResult run_restart(const BenchCase& c, const RunSettings& settings, Launched
     if (out.error.empty() && status != 0)
       out.error = "the restarted server did not exit 0: " + replacement->error_output();
   }
+  if (load_error) std::rethrow_exception(load_error);  // run_case_once makes it the case's error
   if (!out.error.empty()) return out;
   if (std::string why = load_failure(r); !why.empty()) {
     out.error = why;
