@@ -389,13 +389,18 @@ class TcpLoadWorker final : public LoadWorker {
     s.fd.reset();
     s.connecting = false;
     if (reconnecting_) {
-      if (s.lost_ns == 0) s.lost_ns = now_ns();
+      if (s.lost_ns == 0) {
+        s.lost_ns = now_ns();
+        ++lost_;
+      }
       s.retry_ns = 0;
       const std::uint64_t sent = s.send_seq + (s.send_offset > 0 ? 1 : 0);
       stats_.resent += sent - s.recv_seq;  // in flight: the server took them with it
       s.resend_until = std::max(s.resend_until, sent);
       s.send_seq = s.recv_seq;
       s.send_offset = s.recv_offset = 0;
+      if (s.corrupt)
+        ++stats_.mismatches;  // half an echo, already wrong: sending again hides nothing
       s.corrupt = false;
       s.watching_output = false;
       return;
@@ -408,7 +413,7 @@ class TcpLoadWorker final : public LoadWorker {
   // --reconnect: starts a connect for every lost connection whose retry
   // time has come; returns the next retry time (kNever if none waits).
   std::int64_t reconnect_due(std::int64_t now) {
-    if (!reconnecting_) return kNever;
+    if (lost_ == 0) return kNever;  // the usual case: no walk over the connections
     std::int64_t next = kNever;
     for (TcpStream& s : streams_) {
       if (s.lost_ns == 0 || s.fd) continue;  // up, or its connect is under way
@@ -447,6 +452,7 @@ class TcpLoadWorker final : public LoadWorker {
     stats_.disconnected_ns += now - s.lost_ns;
     stats_.last_reconnect_ns = std::max(stats_.last_reconnect_ns, now);
     s.lost_ns = 0;
+    --lost_;
     s.watching_output = false;
     watch(s, EPOLL_CTL_MOD, EPOLLIN | EPOLLET);
     try_send(s, now);
@@ -461,6 +467,7 @@ class TcpLoadWorker final : public LoadWorker {
   UniqueFd epoll_;
   bool ramping_ = false;       // inside the ramp-up barrier: `allowed` caps sending in either loop
   bool reconnecting_ = false;  // --reconnect, once the load has started
+  std::size_t lost_ = 0;       // connections with lost_ns set: reconnect_due's work
 };
 
 }  // namespace
