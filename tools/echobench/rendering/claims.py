@@ -134,8 +134,9 @@ QUESTIONS = [
              "msgs_per_s", True, _at_extreme("conns"), "connections/s", "short connections"),
     # Whether the good clients are served at all, not how fast: the ratio
     # of their throughput to the same server's alone is shown beside it, but
-    # two windows of one server straddle this machine's slow phases (one
-    # model's good load measured 54,000 and then 121,000 msgs/s), which
+    # two windows of one server straddle this machine's slow phases (in
+    # results/default/latest.csv, io-uring's load alone, baseline_msgs_per_s
+    # of its non-reader case, ranged 2.4-fold over five repetitions), which
     # leaves that ratio's intervals too wide to rank models a few percent apart.
     Question("hostile-idle", "Keeps serving good clients with idle clients attached", "hostile",
              "good_served", True, _hostile("idle"), "of its good clients served", "idle clients attached",
